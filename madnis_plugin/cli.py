@@ -1,0 +1,112 @@
+"""The ``madnis`` command: subcommands for physicists, MG5-style messages.
+
+Errors a user can fix (bad cards, unknown PDF sets, bad arguments) are printed
+as one clear line and exit with status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from madnis_plugin import __version__
+
+console = Console()
+err_console = Console(stderr=True)
+
+_PDG_NAMES = {-6: "t~", -5: "b~", -4: "c~", -3: "s~", -2: "u~", -1: "d~", 1: "d", 2: "u", 3: "s",
+              4: "c", 5: "b", 6: "t", 21: "g", 22: "a"}
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="madnis")
+def main() -> None:
+    """madnis: LHC event generation from MadGraph cards with MadNIS sampling."""
+
+
+@main.command()
+@click.argument("proc_card", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--run-card", type=click.Path(dir_okay=False, path_type=Path),
+              help="run_card.dat (default: the one beside PROC_CARD, else MG5's defaults)")
+def integrate(proc_card: Path, run_card: Path | None) -> None:
+    """Integrate the process of PROC_CARD and write unweighted events.
+
+    This version reads and validates the cards; integration comes with the
+    phase-space, matrix-element and integrator parts of the core.
+    """
+    from madnis_plugin.cards.proc_card import ProcCard
+    from madnis_plugin.cards.run_card import RunCard
+    from madnis_plugin.errors import CardError
+
+    if not proc_card.is_file():
+        _fail(f"{proc_card}: no such proc_card")
+    if run_card is None and (proc_card.parent / "run_card.dat").is_file():
+        run_card = proc_card.parent / "run_card.dat"
+    try:
+        card = ProcCard.from_file(proc_card)
+        run = RunCard.from_file(run_card) if run_card else RunCard.default()
+    except CardError as err:
+        _fail(str(err))
+    console.print(f"[bold]{proc_card}[/]: model {card.model.name}")
+    for process in card.processes:
+        console.print(f"  process: {process}")
+    console.print(f"[bold]{run_card or 'run_card (MG5 defaults)'}[/]: "
+                  f"√s = {run['ebeam1'] + run['ebeam2']:g} GeV, nevents = {run['nevents']}")
+    console.print("[yellow]cards are valid; integration is not available in this version yet[/]")
+
+
+@main.command("pdf")
+@click.option("--set", "set_name", default="NNPDF23_lo_as_0130_qed", show_default=True,
+              help="PDF set name or LHAPDF ID")
+@click.option("--member", default=0, show_default=True, help="member of the set")
+@click.option("-x", "xs", multiple=True, type=float, help="momentum fraction (repeatable)")
+@click.option("-q", "qs", multiple=True, type=float, help="scale Q in GeV (repeatable)")
+@click.option("--pid", "pids", multiple=True, type=int, help="PDG id (repeatable; default: all in the set)")
+@click.option("--list", "list_sets", is_flag=True, help="list the PDF sets found and where")
+def pdf_command(set_name: str, member: int, xs: tuple[float, ...], qs: tuple[float, ...],
+                pids: tuple[int, ...], list_sets: bool) -> None:
+    """Print x·f(x, Q) and αs(Q) of a PDF set, as the core interpolates them."""
+    import torch
+
+    from madnis_plugin import pdf
+
+    if list_sets:
+        for folder in pdf.data_paths():
+            names = sorted({p.name[:-9] for p in folder.glob("*_0000.dat")}
+                           | {p.name for p in folder.iterdir() if (p / f"{p.name}.info").is_file()})
+            console.print(f"[bold]{folder}[/]: {', '.join(names) or '(none)'}")
+        return
+    if not xs or not qs:
+        _fail("give at least one -x and one -q (e.g. madnis pdf -x 0.01 -q 100)")
+    try:
+        pdf_set = pdf.load(int(set_name) if set_name.isdigit() else set_name, member)
+        flavours = list(pids) or list(pdf_set.flavours)
+        x = torch.tensor([a for a in xs for _ in qs], dtype=torch.float64)
+        q = torch.tensor([b for _ in xs for b in qs], dtype=torch.float64)
+        values = pdf_set.xfxQ_flavours(flavours, x, q)
+        alphas = pdf_set.alphasQ(q)
+    except (pdf.PDFError, ValueError, TypeError) as err:
+        _fail(str(err))
+    table = Table(title=f"x·f(x, Q) — {pdf_set.name} member {member} (LHAPDF ID {pdf_set.lhapdf_id})")
+    table.add_column("x", justify="right")
+    table.add_column("Q [GeV]", justify="right")
+    for f in flavours:
+        table.add_column(f"{_PDG_NAMES.get(f, f)} ({f})", justify="right")
+    table.add_column("αs(Q)", justify="right")
+    for i in range(len(x)):
+        table.add_row(f"{x[i].item():.6g}", f"{q[i].item():.6g}",
+                      *(f"{v:.6e}" for v in values[i].tolist()), f"{alphas[i].item():.6f}")
+    console.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
