@@ -1,5 +1,6 @@
-// Entry points of the CUDA backend, callable from host-only C++ (bindings).
-// Each launches an op from csrc/ops on the given stream.
+// Entry points of the CUDA backend, callable from host-only C++ (the bind_*.cpp
+// files). Each domain's cuda/<domain>.cu defines launch() for its ops, which
+// runs the op over n points on the given stream (see cuda/launch.cuh).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 namespace madnis::cuda {
 
 bool device_available();
+
+// cuda/pdf.cu
 void launch(int64_t n, const PdfXfxOp& op, uintptr_t stream, int device);
 void launch(int64_t n, const AlphasOp& op, uintptr_t stream, int device);
 

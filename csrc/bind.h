@@ -1,0 +1,10 @@
+// Registration functions of the core's physics domains, one bind_*.cpp each.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace madnis {
+
+void bind_pdf(pybind11::module_& m);
+
+}  // namespace madnis
