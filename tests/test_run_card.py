@@ -276,3 +276,22 @@ def test_a_card_listing_every_name_at_its_default_equals_the_default_card() -> N
     card = parse(text)
     assert card == RunCard.default()
     assert all(card.line_of(name) is not None for name in PARAMETERS)
+
+
+def test_per_beam_pdf_override_is_refused_without_a_line() -> None:
+    with pytest.raises(CardError, match="different PDF per beam") as info:
+        RunCard.default().with_overrides(pdlabel1="lhapdf")
+    assert info.value.line is None
+    assert RunCard.default().with_overrides(pdlabel="lhapdf", pdlabel1="lhapdf")["pdlabel1"] == "lhapdf"
+
+
+def test_smaller_small_width_treatment_is_accepted_larger_is_not() -> None:
+    assert parse("1e-12 = small_width_treatment\n")["small_width_treatment"] == 1e-12
+    assert "not supported" in error_of("1e-3 = small_width_treatment\n").message
+
+
+def test_card_survives_pickling() -> None:
+    import pickle
+
+    card = RunCard.default().with_overrides(ptj=33)
+    assert pickle.loads(pickle.dumps(card)) == card

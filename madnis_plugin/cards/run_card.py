@@ -196,7 +196,9 @@ _inert("survey_splitting", "int", -1, "for loop-induced control how many core ar
 _inert("survey_nchannel_per_job", "int", 2, "control how many Channel are integrated inside a single job")
 _inert("refine_evt_by_job", "int", -1, "control the maximal number of events for the first iteration")
 _inert("job_strategy", "int", 0, "see appendix of 1507.00020 (page 26)")
-_neutral("small_width_treatment", "float", 1e-6, "a different small_width_treatment")
+# madnis uses widths as given; a smaller threshold than MG5's only makes MG5 do the same.
+_neutral("small_width_treatment", "float", 1e-6, "a larger small_width_treatment",
+         lambda value: value <= 1e-6)
 _inert("global_flag", "str", "-O", "fortran optimization flag use for the all code.")
 _inert("aloha_flag", "str", "", "fortran optimization flag for aloha function.")
 _inert("matrix_flag", "str", "", "fortran optimization flag for matrix.f function.")
@@ -644,9 +646,10 @@ class RunCard:
         v = self._values
         for i in (1, 2):
             label = f"pdlabel{i}"
-            if label in self._set_at and v[label] != v["pdlabel"]:
+            chosen = label in self._set_at or v[label] != PARAMETERS[label].default
+            if chosen and v[label] != v["pdlabel"]:
                 raise CardError(
-                    self.path, self._set_at[label],
+                    self.path, self._set_at.get(label),
                     f"{label} = {v[label]} differs from pdlabel = {v['pdlabel']}: a different PDF per beam "
                     "is not supported by madnis",
                 )
