@@ -1,0 +1,171 @@
+"""SLHA param_card reading and writing, and applying a card to a model."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from madnis_plugin.errors import CardError
+from madnis_plugin.models import load
+from madnis_plugin.models.param_card import ParamCard, read_param_card
+
+DATA = Path(__file__).parent / "data"
+MG5_DEFAULT_CARD = DATA / "param_card_sm_default.dat"
+
+
+def test_mg5_default_card_gives_the_sm_defaults():
+    card = read_param_card(MG5_DEFAULT_CARD)
+    assert card.get("MASS", 23) == 91.188
+    assert card.get("mass", 24) == 80.419  # a dependent entry, read but not used
+    assert card.get("SMINPUTS", 1) == 132.507
+    assert card.get("DECAY", 23) == 2.441404
+    assert card.get("decay", 5) == 0.0
+    assert card.get("MASS", 32) is None
+    model = load("sm")
+    model.set_param("MZ", 90.0)  # make sure the card, not the defaults, sets it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        missing = model.set_param_card(MG5_DEFAULT_CARD)
+    assert missing == []
+    fresh = load("sm")
+    assert model.values == fresh.values
+    assert model.param("MW") == pytest.approx(80.41900244575616, rel=1e-12)
+
+
+def test_written_card_carries_every_mg5_entry_with_the_same_value():
+    ref = read_param_card(MG5_DEFAULT_CARD)
+    ours = ParamCard.parse(load("sm").param_card().to_string())
+    for name, block in ref.blocks.items():
+        for index, entry in block.entries.items():
+            assert ours.get(name, index) == pytest.approx(entry.value, rel=5e-7), (name, index)
+    assert set(ours.decays) == set(ref.decays)
+    for pdg, d in ref.decays.items():
+        assert ours.get("DECAY", pdg) == d.width
+    assert {k: set(b.entries) for k, b in ours.blocks.items()} == {
+        k: set(b.entries) for k, b in ref.blocks.items()
+    }
+
+
+def test_written_card_reads_back_exactly(tmp_path):
+    model = load("sm_zprime")
+    model.set_param("MT", 172.5)
+    model.set_param("MZp", 400.123456789)  # a value %e would round
+    path = tmp_path / "param_card.dat"
+    model.param_card().write(path)
+    text = path.read_text()
+    assert "DECAY  32 5.000000e-01 # WZp" in text
+    (mzp_line,) = [line for line in text.splitlines() if line.endswith("# MZp ")]
+    assert float(mzp_line.split()[1]) == 400.123456789
+    other = load("sm_zprime")
+    other.set_param_card(path)
+    assert other.values == model.values
+
+
+def test_block_names_are_case_insensitive_and_comments_ignored():
+    card = ParamCard.parse(
+        "# a comment line\n"
+        "BLOCK MASS  # masses\n"
+        "  6  1.725d+02   # MT (Fortran exponent)\n"
+        "bLoCk SMINPUTS Q= 91.188\n"
+        "   1 1.279e+02\n"
+        "Block yukawa\n"
+        "  6 172.5\n"
+        "decay 6 1.50 # WT\n"
+        "   0.5  2   5  24   # BR(t -> b w+)\n"
+        "   0.5  2   3  24\n"
+    )
+    assert card.get("mass", 6) == 172.5
+    assert card.get("sminputs", 1) == 127.9
+    assert card.blocks["sminputs"].scale == 91.188
+    assert card.get("DECAY", 6) == 1.5
+    assert card.decays[6].channels[0] == (0.5, (5, 24), "BR(t -> b w+)")
+    assert card.get("Yukawa", 6) == 172.5
+    again = ParamCard.parse(card.to_string())
+    assert again.get("sminputs", 1) == 127.9 and again.decays[6].channels == card.decays[6].channels
+    assert again.blocks["sminputs"].scale == 91.188
+
+
+def test_multi_index_blocks_and_text_blocks():
+    card = ParamCard.parse("BLOCK CKM\n 1 1 0.97\n 1 2 0.22\nBLOCK SPINFO\n 1 SOFTSUSY\n 2 3.4.0\n")
+    assert card.get("ckm", (1, 2)) == 0.22
+    assert card.get("spinfo", 1) == "SOFTSUSY"
+
+
+def test_auto_width_is_rejected_naming_file_and_line(tmp_path):
+    path = tmp_path / "param_card.dat"
+    path.write_text(MG5_DEFAULT_CARD.read_text().replace("DECAY  23 2.441404e+00", "DECAY  23 Auto"))
+    lineno = next(
+        i for i, line in enumerate(path.read_text().splitlines(), 1) if "Auto" in line and "DECAY" in line
+    )
+    with pytest.raises(CardError, match="not supported yet") as err:
+        read_param_card(path)
+    assert err.value.line == lineno
+    assert str(err.value).startswith(f"param_card.dat:{lineno}: ")
+    assert "23" in err.value.message
+    with pytest.raises(CardError, match="not supported yet"):
+        load("sm").set_param_card(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("  6 173.0\n", 1, "expected 'BLOCK name'"),
+        ("BLOCK MASS\n  6 one-seventy-three\n", 2, "expected a number"),
+        ("BLOCK MASS\n  six 173.0\n", 2, "expected integer indices"),
+        ("BLOCK\n", 1, "expected a block name"),
+        ("BLOCK MASS Z= 3\n", 1, "Q= scale"),
+        ("DECAY 23\n", 1, "expected 'DECAY pdg width'"),
+        ("DECAY z 2.4\n", 1, "integer PDG id"),
+        ("DECAY 23 wide\n", 1, "expected a number for the width"),
+        ("DECAY 6 1.5\n  1.0 3 5 24\n", 2, "announces 3 daughters but lists 2"),
+        ("BLOCK MASS\n 6 173\n 6 172\n", 3, "given twice"),
+        ("BLOCK MASS\n 6 173\nBLOCK mass\n", 3, "defined twice"),
+        ("BLOCK MASS\n 6 nan\n", 2, "not finite"),
+    ],
+)
+def test_malformed_lines_raise_card_error_with_line(text, line, fragment):
+    with pytest.raises(CardError) as err:
+        ParamCard.parse(text, path="param_card.dat")
+    assert err.value.line == line
+    assert fragment in err.value.message
+    assert str(err.value).startswith(f"param_card.dat:{line}: ")
+    assert isinstance(err.value, ValueError)
+
+
+def test_missing_file_is_a_card_error(tmp_path):
+    with pytest.raises(CardError, match="cannot read"):
+        read_param_card(tmp_path / "nope.dat")
+
+
+def test_missing_parameter_keeps_default_and_warns():
+    card = ParamCard.parse(MG5_DEFAULT_CARD.read_text().replace("   23 9.118800e+01 # MZ", ""))
+    model = load("sm_zprime")  # the sm card also lacks MZp and WZp
+    with pytest.warns(UserWarning, match="MZ, MZp, WZp"):
+        missing = model.set_param_card(card)
+    assert missing == ["MZ", "MZp", "WZp"]
+    assert model.param("MZ") == 91.188 and model.param("MZp") == 400.0
+
+
+def test_card_value_changes_derived_parameters():
+    text = MG5_DEFAULT_CARD.read_text().replace("   23 9.118800e+01 # MZ", "   23 9.000000e+01 # MZ")
+    model = load("sm")
+    with pytest.warns(UserWarning, match="mass 24 = 80.419 is fixed by the model to 78.94"):
+        model.set_param_card(ParamCard.parse(text))
+    assert model.param("MZ") == 90.0
+    assert model.param("MW") == pytest.approx(model.param("MZ") * model.param("cw"))
+    assert model.param("MW") < 80.0
+
+
+def test_dependent_entry_that_disagrees_with_the_model_warns():
+    text = MG5_DEFAULT_CARD.read_text().replace("\n  2 0.000000e+00 # u : 0.0", "\n  2 3.000000e-01 # u : 0.0")
+    with pytest.warns(UserWarning, match="mass 2 = 0.3 is fixed by the model"):
+        load("sm").set_param_card(ParamCard.parse(text, path="param_card.dat"))
+
+
+def test_no_b_mass_card_has_no_mb_and_lists_b_as_dependent():
+    card = load("sm-no_b_mass").param_card()
+    assert card.blocks["mass"].entries[(5,)].dependent
+    assert card.get("mass", 5) == 0.0
+    assert card.get("yukawa", 5) is None
