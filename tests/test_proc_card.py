@@ -197,6 +197,7 @@ def test_second_generate_is_an_error_not_a_silent_reset() -> None:
         ("p p > e+ e- @x", "bad process tag"),
         ("p p > e+ e- @1 h", "unexpected 'h'"),
         ("u u u > e+ e-", "at most 2"),
+        ("p p > e+ e- QED = 2", "without spaces"),
     ],
 )
 def test_process_syntax_errors_are_reported_at_their_line(process: str, needle: str) -> None:

@@ -515,6 +515,8 @@ class _Parser:
                     raise self.error(number, f"bad process tag '@{value}': expected '@N' with an integer N")
                 tag = int(value)
                 mode = "after"
+            elif token in ("=", "<=", "==", ">=", "<", "^2"):
+                raise self.error(number, f"write coupling orders without spaces, e.g. 'QCD=2', in '{text}'")
             elif token.startswith("-"):
                 raise self.error(number, f"process option '{token}' is not supported")
             elif _ORDER_RE.match(token):
