@@ -53,6 +53,16 @@ void py_alphas(py::object segments_o, py::object logq2_o, py::object values_o, p
     MADNIS_DISPATCH(q2.size(0), op, q2, stream);
 }
 
+void py_running_alphas(py::object q_o, py::object out_o, double alpha_mz, double mz, double mc, double mb,
+                       int nloop, uintptr_t stream) {
+    TensorArg q("q", q_o), out("out", out_o);
+    q.dtype(madnis::kF64).ndim(1).contiguous();
+    out.dtype(madnis::kF64).shape({q.size(0)}).contiguous().same_device(q);
+    if (nloop != 1 && nloop != 2) throw py::value_error("nloop: expected 1 or 2");
+    const madnis::RunningAlphasOp op{{alpha_mz, mz, mc, mb, nloop}, q.data<double>(), out.data<double>()};
+    MADNIS_DISPATCH(q.size(0), op, q, stream);
+}
+
 }  // namespace
 
 void madnis::bind_pdf(py::module_& m) {
@@ -61,4 +71,7 @@ void madnis::bind_pdf(py::module_& m) {
           "x·f(x, Q²) from a packed LHAPDF grid into out ([B, F], or [B] with per_point).");
     m.def("alphas", &py_alphas, py::arg("segments"), py::arg("logq2"), py::arg("values"), py::arg("q2"),
           py::arg("out"), py::arg("stream") = 0, "αs(Q²) interpolated from a packed table into out.");
+    m.def("running_alphas", &py_running_alphas, py::arg("q"), py::arg("out"), py::arg("alpha_mz"), py::arg("mz"),
+          py::arg("mc"), py::arg("mb"), py::arg("nloop"), py::arg("stream") = 0,
+          "αs(Q) with MG5's LO running (1 or 2 loops, thresholds mc, mb) into out.");
 }

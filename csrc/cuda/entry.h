@@ -14,5 +14,6 @@ bool device_available();
 // cuda/pdf.cu
 void launch(int64_t n, const PdfXfxOp& op, uintptr_t stream, int device);
 void launch(int64_t n, const AlphasOp& op, uintptr_t stream, int device);
+void launch(int64_t n, const RunningAlphasOp& op, uintptr_t stream, int device);
 
 }  // namespace madnis::cuda

@@ -6,5 +6,6 @@ namespace madnis::cuda {
 
 void launch(int64_t n, const PdfXfxOp& op, uintptr_t stream, int device) { for_each(n, op, stream, device); }
 void launch(int64_t n, const AlphasOp& op, uintptr_t stream, int device) { for_each(n, op, stream, device); }
+void launch(int64_t n, const RunningAlphasOp& op, uintptr_t stream, int device) { for_each(n, op, stream, device); }
 
 }  // namespace madnis::cuda

@@ -6,6 +6,7 @@
 
 #include "madnis/alphas.h"
 #include "madnis/pdf_grid.h"
+#include "madnis/running_alphas.h"
 
 namespace madnis {
 
@@ -46,6 +47,14 @@ struct AlphasOp {
     double* out;
 
     MADNIS_HD void operator()(int64_t b) const { out[b] = alphas_interpolate(table, q2[b]); }
+};
+
+struct RunningAlphasOp {
+    RunningAlphas params;
+    const double* q;
+    double* out;
+
+    MADNIS_HD void operator()(int64_t b) const { out[b] = running_alphas(params, q[b]); }
 };
 
 }  // namespace madnis
