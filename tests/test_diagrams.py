@@ -212,3 +212,9 @@ def test_parse_orders_reads_proc_card_syntax():
 )
 def test_crossings_of_uu_to_eeg_have_four_diagrams(process):
     assert len(diagrams(process)) == 4
+
+
+def test_exclusions_accept_multiparticle_labels():
+    # "/ vl" forbids every neutrino: e+ e- > w+ w- keeps the photon and Z s-channels only
+    ds = diagrams("e+ e- > w+ w-", forbidden=["vl"])
+    assert sorted(d.propagators[0].name for d in ds) == ["a", "z"]

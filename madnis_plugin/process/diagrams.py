@@ -13,8 +13,12 @@ Coupling orders follow MG5: with no orders given, only the diagrams with the low
 ``WEIGHTED = QCD + 2*QED`` are kept; explicit constraints (``QCD=2`` i.e. QCD <= 2,
 ``QED<=4``, ``QED==2``, ``WEIGHTED<=5``) keep the diagrams that satisfy all of them and
 leave the other orders free. ``/ X`` forbids X (and its antiparticle) on any internal
-line, ``$ X`` as an s-channel propagator, and ``> X >`` (required s-channels) keeps
-only diagrams with an s-channel X.
+line; `forbidden_s_channels` removes every diagram with X as an s-channel propagator,
+which is MG5's ``$$ X`` (since MG5 1.4.3 a single ``$ X`` keeps all diagrams and only
+vetoes phase-space points where X is within bwcutoff widths of its mass shell; that
+veto belongs to the phase-space/cut code, not here); `required_s_channels` (MG5's
+``a b > X > c d``) keeps only diagrams with an s-channel X. Exclusions accept particle
+names, PDG ids or the model's multiparticle labels.
 
 This module knows nothing of colour algebra, helicity amplitudes or phase space; it
 hands those parts a `Diagram` with its vertices, propagators and fermion flow.
@@ -403,9 +407,10 @@ def generate_diagrams(
     """All tree-level diagrams of the process `pdg_ids` (initial legs first).
 
     `orders`: coupling-order constraints (see `parse_orders`); None or empty keeps the
-    diagrams of lowest WEIGHTED order, as MG5 does. `forbidden` (``/``) and
-    `forbidden_s_channels` (``$``) take particle names or PDG ids and act on the
-    particle and its antiparticle. A process without diagrams raises `NoDiagramsError`
+    diagrams of lowest WEIGHTED order, as MG5 does. `forbidden` (MG5 ``/``),
+    `forbidden_s_channels` (MG5 ``$$``: diagram removal) and `required_s_channels` take
+    particle names, PDG ids or model multiparticle labels and act on the particle and
+    its antiparticle. A process without diagrams raises `NoDiagramsError`
     (or returns ``[]`` when `raise_if_empty` is false).
     """
     pdg_ids = tuple(int(p) for p in pdg_ids)
@@ -437,8 +442,9 @@ def _prepare(
     def names(items: Iterable[int | str]) -> set[str]:
         out = set()
         for it in items:
-            p = model.particle(it)
-            out |= {p.name, p.anti_name}
+            for pdg in model.multiparticles.get(it, [it]) if isinstance(it, str) else [it]:
+                p = model.particle(pdg)
+                out |= {p.name, p.anti_name}
         return out
 
     return _Generator(model, pdg_ids, n_initial, names(forbidden), names(forbidden_s), constraints)
@@ -448,6 +454,7 @@ def _build(
     gen: _Generator, options: list[_Orders], model: Model, required_s: Iterable[int | str]
 ) -> list[Diagram]:
     required = [{model.particle(r).name, model.particle(r).anti_name} for r in required_s]
+    # (a required s-channel is one particle: "p p > z > e+ e-"; a multiparticle there is ambiguous)
     out = []
     for orders in sorted(options, key=lambda o: (weighted_order(dict(o)), o)):
         for tree in gen.trees(orders):
