@@ -218,3 +218,14 @@ def test_exclusions_accept_multiparticle_labels():
     # "/ vl" forbids every neutrino: e+ e- > w+ w- keeps the photon and Z s-channels only
     ds = diagrams("e+ e- > w+ w-", forbidden=["vl"])
     assert sorted(d.propagators[0].name for d in ds) == ["a", "z"]
+
+
+def test_vertices_come_in_evaluation_order():
+    for d in diagrams("g g > t t~ g") + diagrams("u d~ > w+ g g"):
+        n = len(d.pdg_ids)
+        for k, p in enumerate(d.propagators):
+            assert p.line in d.vertices[k].lines
+            # every line a vertex uses, other than its own propagator, is made earlier
+            earlier = set(range(n)) | {q.line for q in d.propagators[:k]}
+            assert set(d.vertices[k].lines) - {p.line} <= earlier
+        assert n - 1 in d.vertices[-1].lines

@@ -30,7 +30,11 @@ the propagators (in the order of `Diagram.propagators`). A `DiagramVertex` lists
 line per slot of its model vertex, whose particles are all *incoming* (see
 `madnis_plugin.models.model`): an external initial-state leg enters as itself, a
 final-state leg as its antiparticle, and a propagator enters one of its two vertices as
-`Propagator.current_pdg` and the other as its antiparticle.
+`Propagator.current_pdg` and the other as its antiparticle. Vertices and propagators
+are in evaluation order (leaves first, as helicity-amplitude calls are made):
+``vertices[k]`` produces ``propagators[k]`` (its line toward the last leg) from
+lines made earlier, and the last vertex, which holds the last external leg, closes
+the amplitude.
 
 A propagator is described physically:
 
@@ -480,15 +484,16 @@ def _make_diagram(gen: _Generator, tree: tuple, orders: _Orders) -> Diagram:
     props: list[Propagator] = []
     vertices: list[DiagramVertex] = []
 
-    def walk(node: tuple, own_line: int | None) -> int:
-        """Place the vertices of `node`; returns the line number that carries it."""
+    def walk(node: tuple, is_root: bool) -> int:
+        """Place the vertices of `node` (children first); returns the line that carries it."""
         if node[0] == "leg":
             return node[1]
         _, mask, name, vertex, free, children = node
-        line = own_line if own_line is not None else n + len(props)
-        if own_line is None:
+        child_lines = [(nm, walk(sub, False)) for (_b, nm, _o), sub in children]
+        # The root current ends on the last external leg, not on a propagator.
+        line = last if is_root else n + len(props)
+        if not is_root:
             props.append(_propagator(gen, mask, name, line))
-        child_lines = [(nm, walk(sub, None)) for (_b, nm, _o), sub in children]
         slots: list[int | None] = [None] * len(vertex.particles)
         slots[free] = line
         for nm, li in child_lines:
@@ -499,10 +504,7 @@ def _make_diagram(gen: _Generator, tree: tuple, orders: _Orders) -> Diagram:
         vertices.append(DiagramVertex(vertex, tuple(slots)))  # type: ignore[arg-type]
         return line
 
-    # The root current ends on the last external leg, not on a propagator.
-    walk(tree, last)
-    # Number propagators in creation order (outermost first) and vertices from the leaves up.
-    vertices.reverse()
+    walk(tree, True)
     lines, sign = _fermion_flow(vertices, n)
     return Diagram(
         pdg_ids=gen.pdg_ids,
