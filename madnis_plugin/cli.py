@@ -64,6 +64,39 @@ def integrate(proc_card: Path, run_card: Path | None) -> None:
     console.print("[yellow]cards are valid; integration is not available in this version yet[/]")
 
 
+@main.command()
+@click.argument("proc_card", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="print every diagram and channel topology")
+def diagrams(proc_card: Path, verbose: bool) -> None:
+    """Print the subprocesses of PROC_CARD with their diagram and channel counts."""
+    from madnis_plugin.errors import CardError
+    from madnis_plugin.process.process import Process
+
+    if not proc_card.is_file():
+        _fail(f"{proc_card}: no such proc_card")
+    try:
+        proc = Process.from_card(proc_card)
+    except CardError as err:
+        _fail(str(err))
+    table = Table(title=f"{proc_card} — model {proc.model.name}")
+    for col in ("#", "subprocess", "flavours", "diagrams", "channels", "symmetry groups"):
+        table.add_column(col, justify="left" if col in ("subprocess", "flavours") else "right")
+    for sub in proc.subprocesses:
+        infos = sub.channel_info
+        names = [" ".join(proc.model.particle(p).name for p in f) for f in sub.flavours]
+        table.add_row(str(sub.index + 1), sub.subprocess.process_string, "\n".join(names),
+                      str(len(sub.diagrams)), str(len(infos)), str(len({c.symmetry_group for c in infos})))
+    console.print(table)
+    if verbose:
+        for sub in proc.subprocesses:
+            console.print(f"[bold]{sub.subprocess.process_string}[/]")
+            channel_of = {c.diagram: c for c in sub.channel_info}
+            for i, d in enumerate(sub.diagrams):
+                console.print(f"  diagram {i + 1}: {d}", highlight=False)
+                if i in channel_of:
+                    console.print(f"    channel: {channel_of[i].topology}", highlight=False)
+
+
 @main.command("pdf")
 @click.option("--set", "set_name", default="NNPDF23_lo_as_0130_qed", show_default=True,
               help="PDF set name or LHAPDF ID")

@@ -1,0 +1,162 @@
+"""`Process`: a proc_card turned into model, subprocesses, diagrams and channels.
+
+    proc = Process.from_card("processes/drell_yan/proc_card.dat")
+    proc = Process.from_string("p p > e+ e- j", model="sm")
+    for sub in proc.subprocesses:
+        sub.pdg_ids, sub.flavours, sub.diagrams, sub.channels
+
+A param_card.dat beside the proc_card is applied, as MG5 picks up cards in a
+process folder. Errors in the cards are `CardError`s naming file and line.
+Matrix elements and integration build on this object; it holds no run state.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from functools import cached_property
+from pathlib import Path
+
+from madnis_plugin import models
+from madnis_plugin.cards.proc_card import ProcCard, ProcessDefinition
+from madnis_plugin.errors import CardError
+from madnis_plugin.models.model import Model
+from madnis_plugin.process.channels import ChannelInfo, build_channels
+from madnis_plugin.process.diagrams import Diagram, NoDiagramsError
+from madnis_plugin.process.subprocesses import Subprocess, expand_subprocesses
+
+DEFAULT_SQRT_S = 13000.0  # MG5's default run_card: ebeam1 = ebeam2 = 6500 GeV
+
+
+class ProcessSubprocess:
+    """One subprocess of a `Process`: its matrix element's legs, flavours, diagrams, channels."""
+
+    def __init__(self, process: Process, index: int, subprocess: Subprocess, definition: ProcessDefinition):
+        self.process = process
+        self.index = index
+        self.subprocess = subprocess
+        self.definition = definition
+
+    @property
+    def pdg_ids(self) -> tuple[int, ...]:
+        return self.subprocess.pdg_ids
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.subprocess.names
+
+    @property
+    def flavours(self) -> list[tuple[int, ...]]:
+        return self.subprocess.flavours
+
+    @property
+    def mirrored(self) -> list[bool]:
+        return self.subprocess.mirrored
+
+    @property
+    def diagrams(self) -> list[Diagram]:
+        return self.subprocess.diagrams
+
+    @property
+    def symmetry_factor(self) -> int:
+        return self.subprocess.symmetry_factor
+
+    @property
+    def n_final(self) -> int:
+        return len(self.pdg_ids) - 2
+
+    @cached_property
+    def channel_info(self) -> list[ChannelInfo]:
+        """Diagram index, topology and symmetry group of each channel."""
+        return build_channels(self.process.model, self.diagrams)
+
+    @cached_property
+    def channels(self) -> list:
+        """Phase-space `Channel`s (madnis_plugin.phasespace), one per channel_info entry,
+        with √ŝ ≥ the process's sqrt_s_hat_min (the integrator sets it from the cuts)."""
+        return self.make_channels(self.process.sqrt_s_hat_min)
+
+    def make_channels(self, sqrt_s_hat_min: float) -> list:
+        from madnis_plugin.phasespace import Channel
+
+        return [Channel(info.topology, self.process.sqrt_s, hadronic=self.process.hadronic,
+                        sqrt_s_hat_min=sqrt_s_hat_min) for info in self.channel_info]
+
+    def __str__(self) -> str:
+        return str(self.subprocess)
+
+
+class Process:
+    def __init__(self, card: ProcCard, model: Model, sqrt_s: float = DEFAULT_SQRT_S, hadronic: bool = True,
+                 sqrt_s_hat_min: float = 1.0):
+        self.card = card
+        self.model = model
+        self.sqrt_s = sqrt_s
+        self.hadronic = hadronic
+        # A technical floor for massless final states; real runs derive it from the cuts.
+        self.sqrt_s_hat_min = sqrt_s_hat_min
+        self.subprocesses: list[ProcessSubprocess] = []
+        for definition in card.processes:
+            for sub in self._expand(definition):
+                self.subprocesses.append(ProcessSubprocess(self, len(self.subprocesses), sub, definition))
+
+    @classmethod
+    def from_card(cls, path: str | os.PathLike[str], param_card: str | os.PathLike[str] | None = None,
+                  **kw) -> Process:
+        path = Path(path)
+        card = ProcCard.from_file(path)
+        model = _load_model(card)
+        beside = path.parent / "param_card.dat"
+        chosen = Path(param_card) if param_card else (beside if beside.is_file() else None)
+        if chosen is not None:
+            model.set_param_card(chosen)
+        return cls(card, model, **kw)
+
+    @classmethod
+    def from_string(cls, process: str, model: str = "sm", **kw) -> Process:
+        """A process in MG5 syntax, e.g. ``"p p > e+ e- j"`` or ``"g g > t t~ QED=0"``."""
+        card = ProcCard.from_string(f"import model {model}\ngenerate {process}\n", path="<process>")
+        return cls(card, _load_model(card), **kw)
+
+    def with_beams(self, ebeam1: float, ebeam2: float, hadronic: bool = True) -> Process:
+        """The same process at other beam energies (new channels; subprocesses shared)."""
+        other = object.__new__(Process)
+        other.card, other.model, other.hadronic = self.card, self.model, hadronic
+        other.sqrt_s_hat_min = self.sqrt_s_hat_min
+        other.sqrt_s = 2 * math.sqrt(ebeam1 * ebeam2)
+        other.subprocesses = [ProcessSubprocess(other, s.index, s.subprocess, s.definition) for s in self.subprocesses]
+        return other
+
+    def _expand(self, definition: ProcessDefinition) -> list[Subprocess]:
+        labels = definition.initial + definition.final
+        try:
+            legs = [[self.model.particle(name).pdg for name in self.card.expand(lab)] for lab in labels]
+        except (KeyError, ValueError) as err:
+            raise CardError(self.card.path, definition.line, str(err)) from err
+        if definition.forbidden_s_channels:
+            # MG5's `$ X` keeps the diagrams and vetoes events with X near its mass shell.
+            raise CardError(self.card.path, definition.line,
+                            "'$ X' (veto of on-shell s-channel X) is not supported yet; "
+                            "'/ X' removes X from all propagators")
+        try:
+            return expand_subprocesses(
+                self.model, legs, n_initial=len(definition.initial),
+                orders={k: v for k, v in definition.orders.items()} or None,
+                forbidden=definition.forbidden_propagators,
+            )
+        except NoDiagramsError as err:
+            raise CardError(self.card.path, definition.line, f"{definition}: {err}") from err
+
+    def __repr__(self) -> str:
+        procs = "; ".join(str(p) for p in self.card.processes)
+        return f"Process({procs!r}, model={self.model.name!r}, {len(self.subprocesses)} subprocesses)"
+
+
+def _load_model(card: ProcCard) -> Model:
+    spec = card.model.name + (f"-{card.model.restriction}" if card.model.restriction else "")
+    try:
+        model = models.load(spec)
+    except ValueError as err:
+        raise CardError(card.path, card.model.line, str(err)) from err
+    card.validate_names({p.name for p in model.particles})
+    return model
