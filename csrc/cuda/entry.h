@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "ops/cut_ops.h"
 #include "ops/pdf_ops.h"
 
 namespace madnis::cuda {
@@ -15,5 +16,9 @@ bool device_available();
 void launch(int64_t n, const PdfXfxOp& op, uintptr_t stream, int device);
 void launch(int64_t n, const AlphasOp& op, uintptr_t stream, int device);
 void launch(int64_t n, const RunningAlphasOp& op, uintptr_t stream, int device);
+
+// cuda/cuts.cu
+void launch(int64_t n, const CutsOp& op, uintptr_t stream, int device);
+void launch(int64_t n, const ScalesOp& op, uintptr_t stream, int device);
 
 }  // namespace madnis::cuda

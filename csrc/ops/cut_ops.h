@@ -1,0 +1,41 @@
+// Per-event operations for the run_card cuts and scales: the bodies of the batch loop
+// (cpu/) and kernel (cuda/), one source for both backends.
+#pragma once
+
+#include <cstdint>
+
+#include "madnis/cuts.h"
+#include "madnis/scales.h"
+
+namespace madnis {
+
+// out[b] = 1 when event b (momenta p[b, n_out + 2, 4]) passes every cut, else 0.
+struct CutsOp {
+    const double* params;  // kNumCutParams values (madnis/cuts.h)
+    const int32_t* flags;  // [n_out] kLeg* flags
+    const int32_t* pdg;    // [n_out] PDG ids of the outgoing legs
+    int n_out;
+    const double* p;
+    bool* out;
+
+    MADNIS_HD void operator()(int64_t b) const {
+        out[b] = passes_cuts(params, flags, pdg, n_out, p + b * 4 * (n_out + 2));
+    }
+};
+
+// μR, μF1, μF2 of event b (momenta p[b, n_legs, 4], PDG ids of all legs).
+struct ScalesOp {
+    const double* params;  // kNumScaleParams values (madnis/scales.h)
+    const int32_t* pdg;    // [n_legs]
+    int n_legs;
+    const double* p;
+    double* mur;
+    double* muf1;
+    double* muf2;
+
+    MADNIS_HD void operator()(int64_t b) const {
+        event_scales(params, pdg, n_legs, p + b * 4 * n_legs, mur + b, muf1 + b, muf2 + b);
+    }
+};
+
+}  // namespace madnis
