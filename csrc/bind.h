@@ -7,5 +7,6 @@ namespace madnis {
 
 void bind_pdf(pybind11::module_& m);
 void bind_cuts(pybind11::module_& m);
+void bind_phasespace(pybind11::module_& m);
 
 }  // namespace madnis

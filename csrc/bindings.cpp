@@ -33,6 +33,7 @@ PYBIND11_MODULE(_core, m) {
     m.doc() = "madnis compiled core: batched physics kernels on CPU and CUDA (see csrc/).";
     madnis::bind_pdf(m);
     madnis::bind_cuts(m);
+    madnis::bind_phasespace(m);
     m.def("set_num_threads", &madnis::cpu::set_num_threads, py::arg("n"),
           "Number of CPU threads the core's batch loops use.");
     m.def("get_num_threads", &madnis::cpu::num_threads);

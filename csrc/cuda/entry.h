@@ -7,6 +7,7 @@
 
 #include "ops/cut_ops.h"
 #include "ops/pdf_ops.h"
+#include "ops/phasespace_ops.h"
 
 namespace madnis::cuda {
 
@@ -20,5 +21,9 @@ void launch(int64_t n, const RunningAlphasOp& op, uintptr_t stream, int device);
 // cuda/cuts.cu
 void launch(int64_t n, const CutsOp& op, uintptr_t stream, int device);
 void launch(int64_t n, const ScalesOp& op, uintptr_t stream, int device);
+
+// cuda/phasespace.cu
+void launch(int64_t n, const PhaseSpaceMapOp& op, uintptr_t stream, int device);
+void launch(int64_t n, const PhaseSpaceInverseOp& op, uintptr_t stream, int device);
 
 }  // namespace madnis::cuda
