@@ -481,3 +481,14 @@ def test_vectorised_formatting_matches_printf():
         format_int(np.array([123]), 2)
     with pytest.raises(ValueError):
         format_sci(np.array([1e100]), 10, 17)
+
+
+def test_header_from_the_card_objects_is_xml():
+    from madnis_plugin.cards import ProcCard, RunCard
+
+    root = Path(__file__).resolve().parents[1] / "processes" / "drell_yan"
+    proc = ProcCard.from_file(root / "proc_card.dat")
+    run = RunCard.from_file(root / "run_card.dat")
+    header = ET.fromstring(make_header(proc, run, PARAM_CARD if PARAM_CARD.exists() else None))
+    assert "generate p p > e+ e-" in header.find("MGProcCard").text
+    assert "nevents" in header.find("MGRunCard").text

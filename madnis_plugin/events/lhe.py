@@ -49,6 +49,9 @@ Python loop over particles. The file is written atomically (:mod:`.atomic`): und
 temporary name, renamed at :meth:`LHEWriter.close`; an exception or KeyboardInterrupt
 inside the ``with`` block leaves neither a truncated file nor the temporary. The gzip
 header has mtime 0 and no file name, so equal inputs give byte-identical files.
+Compression runs in a background thread while the next chunk is formatted; the default
+level 3 gives files ~15 % larger than gzip's 6 at twice the speed (measured: ~1.5·10⁵
+4-particle events/s on one core for format + gzip, vs ~0.9·10⁵ at level 6).
 
 This module writes; it does not choose colour flows, helicities or weights.
 """
