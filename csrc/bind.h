@@ -6,6 +6,7 @@
 namespace madnis {
 
 void bind_pdf(pybind11::module_& m);
+void bind_me(pybind11::module_& m);
 void bind_cuts(pybind11::module_& m);
 void bind_phasespace(pybind11::module_& m);
 

@@ -32,6 +32,7 @@ bool cuda_device_available() {
 PYBIND11_MODULE(_core, m) {
     m.doc() = "madnis compiled core: batched physics kernels on CPU and CUDA (see csrc/).";
     madnis::bind_pdf(m);
+    madnis::bind_me(m);
     madnis::bind_cuts(m);
     madnis::bind_phasespace(m);
     m.def("set_num_threads", &madnis::cpu::set_num_threads, py::arg("n"),

@@ -1,0 +1,226 @@
+// External wavefunctions of helicity amplitudes: Dirac spinors u, v, ubar, vbar of
+// definite helicity (massless and massive), polarisation vectors of spin-1 bosons
+// (helicity ±1 and, when massive, 0) and the spin-0 wavefunction.
+//
+// Conventions (HELAS, Murayama–Watanabe–Hagiwara KEK-91-11; ALOHA arXiv:1108.2041):
+// chiral representation, gamma^mu = [[0, sigma^mu], [sigmabar^mu, 0]],
+// gamma5 = diag(-1, -1, 1, 1), so components 0,1 of a spinor are left-handed.
+// With chi_lambda(p) the two-component helicity eigenstates (sigma·p̂ chi = lambda chi)
+// and omega_± = sqrt(E ± |p|):
+//     u(p, λ)    = ( omega_{-λ} chi_λ ;  omega_{λ} chi_λ )
+//     v(p, λ)    = ( -λ omega_{λ} chi_{-λ} ;  λ omega_{-λ} chi_{-λ} )
+//     ubar, vbar = u^† gamma^0, v^† gamma^0   (row spinors)
+// so λ is the physical helicity of the particle (u, ubar) or antiparticle (v, vbar).
+// Polarisation vectors, with e1 = (0, cosθ cosφ, cosθ sinφ, -sinθ), e2 = (0, -sinφ, cosφ, 0):
+//     eps(k, ±1) = (∓e1 - i e2)/sqrt(2),   eps(k, 0) = (|k|, E k̂)/m,
+// eps for an incoming boson and eps* for an outgoing one; λ is its physical helicity.
+//
+// Every wavefunction carries `p`, the momentum flowing *into the vertex where it is
+// used*: +p for an incoming particle, -p for an outgoing one. Overall phases differ from
+// MG5's in places (e.g. for momenta along -z); they cancel in every |amplitude|^2.
+#pragma once
+
+#include <cmath>
+
+#include "madnis/helas/complex.h"
+#include "madnis/macros.h"
+
+namespace madnis::helas {
+
+// A wavefunction: 4 spinor components, 4 contravariant vector components, or (scalars)
+// w[0]; and the momentum flowing into the vertex it enters.
+struct Wf {
+    cplx w[4];
+    double p[4];
+};
+
+MADNIS_HD void set_momentum(Wf& f, const double* p, double sign) {
+    for (int mu = 0; mu < 4; ++mu) f.p[mu] = sign * p[mu];
+}
+
+// Two-component helicity eigenstate chi_lam(p̂) for a massive momentum (|p| > 0), and
+// the spin-up/down states along z at rest.
+MADNIS_HD void helicity_spinor(const double* p, int lam, cplx* chi) {
+    const double pp = sqrt(p[1] * p[1] + p[2] * p[2] + p[3] * p[3]);
+    if (pp == 0.0) {
+        chi[0] = cplx(lam > 0 ? 1.0 : 0.0);
+        chi[1] = cplx(lam > 0 ? 0.0 : 1.0);
+        return;
+    }
+    const double ppz = pp + p[3];
+    if (ppz <= 0.0) {  // along -z: the limit of the formulas below
+        chi[0] = cplx(lam > 0 ? 0.0 : -1.0);
+        chi[1] = cplx(lam > 0 ? 1.0 : 0.0);
+        return;
+    }
+    const double norm = 1.0 / sqrt(2.0 * pp * ppz);
+    if (lam > 0) {
+        chi[0] = cplx(norm * ppz);
+        chi[1] = cplx(norm * p[1], norm * p[2]);
+    } else {
+        chi[0] = cplx(-norm * p[1], norm * p[2]);
+        chi[1] = cplx(norm * ppz);
+    }
+}
+
+// sqrt(2E) chi_lam for a massless momentum, written with p0 + p3 (no |p|): exact for
+// momenta that are massless only to rounding.
+MADNIS_HD void massless_chi(const double* p, int lam, cplx* chi) {
+    const double s2 = p[0] + p[3];
+    if (s2 <= 0.0) {
+        const double e = sqrt(2.0 * p[0]);
+        chi[0] = cplx(lam > 0 ? 0.0 : -e);
+        chi[1] = cplx(lam > 0 ? e : 0.0);
+        return;
+    }
+    const double s = sqrt(s2);
+    if (lam > 0) {
+        chi[0] = cplx(s);
+        chi[1] = cplx(p[1] / s, p[2] / s);
+    } else {
+        chi[0] = cplx(-p[1] / s, p[2] / s);
+        chi[1] = cplx(s);
+    }
+}
+
+// omega_{+} and omega_{-} of a massive momentum (omega_- = m / omega_+ avoids cancellation).
+MADNIS_HD void omegas(const double* p, double m, double& wp, double& wm) {
+    const double pp = sqrt(p[1] * p[1] + p[2] * p[2] + p[3] * p[3]);
+    wp = sqrt(p[0] + pp);
+    wm = m / wp;
+}
+
+// u(p, hel): an incoming fermion (column spinor).
+MADNIS_HD Wf spinor_u(const double* p, double m, int hel) {
+    Wf f;
+    set_momentum(f, p, 1.0);
+    cplx chi[2];
+    double wl, wr;  // omega_{-λ} (left-handed part) and omega_{λ} (right-handed part)
+    if (m == 0.0) {
+        massless_chi(p, hel, chi);
+        wl = hel > 0 ? 0.0 : 1.0;
+        wr = hel > 0 ? 1.0 : 0.0;
+    } else {
+        helicity_spinor(p, hel, chi);
+        double wp, wm;
+        omegas(p, m, wp, wm);
+        wl = hel > 0 ? wm : wp;
+        wr = hel > 0 ? wp : wm;
+    }
+    f.w[0] = wl * chi[0];
+    f.w[1] = wl * chi[1];
+    f.w[2] = wr * chi[0];
+    f.w[3] = wr * chi[1];
+    return f;
+}
+
+// v(p, hel): an outgoing antifermion (column spinor); the momentum into the vertex is -p.
+MADNIS_HD Wf spinor_v(const double* p, double m, int hel) {
+    Wf f;
+    set_momentum(f, p, -1.0);
+    cplx chi[2];
+    double wl, wr;  // -λ omega_λ and λ omega_{-λ}
+    if (m == 0.0) {
+        massless_chi(p, -hel, chi);
+        wl = hel > 0 ? -1.0 : 0.0;
+        wr = hel > 0 ? 0.0 : -1.0;
+    } else {
+        helicity_spinor(p, -hel, chi);
+        double wp, wm;
+        omegas(p, m, wp, wm);
+        wl = hel > 0 ? -wp : wm;
+        wr = hel > 0 ? wm : -wp;
+    }
+    f.w[0] = wl * chi[0];
+    f.w[1] = wl * chi[1];
+    f.w[2] = wr * chi[0];
+    f.w[3] = wr * chi[1];
+    return f;
+}
+
+// Dirac conjugate psi^† gamma^0 of a column spinor: swap chiralities, conjugate.
+MADNIS_HD void dirac_bar(Wf& f) {
+    const cplx a0 = f.w[0], a1 = f.w[1];
+    f.w[0] = conj(f.w[2]);
+    f.w[1] = conj(f.w[3]);
+    f.w[2] = conj(a0);
+    f.w[3] = conj(a1);
+}
+
+// ubar(p, hel): an outgoing fermion (row spinor); the momentum into the vertex is -p.
+MADNIS_HD Wf spinor_ubar(const double* p, double m, int hel) {
+    Wf f = spinor_u(p, m, hel);
+    dirac_bar(f);
+    set_momentum(f, p, -1.0);
+    return f;
+}
+
+// vbar(p, hel): an incoming antifermion (row spinor).
+MADNIS_HD Wf spinor_vbar(const double* p, double m, int hel) {
+    Wf f = spinor_v(p, m, hel);
+    dirac_bar(f);
+    set_momentum(f, p, 1.0);
+    return f;
+}
+
+// eps(p, hel) for an incoming vector boson (incoming = true), eps*(p, hel) for an
+// outgoing one. hel = 0 only for massive bosons.
+MADNIS_HD Wf polarisation(const double* p, double m, int hel, bool incoming) {
+    Wf f;
+    set_momentum(f, p, incoming ? 1.0 : -1.0);
+    const double pt = sqrt(p[1] * p[1] + p[2] * p[2]);
+    const double pp = sqrt(pt * pt + p[3] * p[3]);
+    double ct = 1.0, st = 0.0, cp = 1.0, sp = 0.0;
+    if (pp > 0.0) {
+        ct = p[3] / pp;
+        st = pt / pp;
+        if (pt > 0.0) {
+            cp = p[1] / pt;
+            sp = p[2] / pt;
+        } else {
+            ct = p[3] >= 0.0 ? 1.0 : -1.0;
+        }
+    }
+    if (hel == 0) {
+        const double e = p[0] / m;
+        f.w[0] = cplx(pp / m);
+        f.w[1] = cplx(e * st * cp);
+        f.w[2] = cplx(e * st * sp);
+        f.w[3] = cplx(e * ct);
+        return f;
+    }
+    const double r = 1.0 / sqrt(2.0);
+    const double lam = hel > 0 ? 1.0 : -1.0;
+    // (-λ e1 - i e2)/sqrt(2); the outgoing boson takes the complex conjugate.
+    const double s_im = incoming ? -r : r;
+    f.w[0] = cplx(0.0);
+    f.w[1] = cplx(-lam * r * ct * cp, s_im * -sp);
+    f.w[2] = cplx(-lam * r * ct * sp, s_im * cp);
+    f.w[3] = cplx(lam * r * st, 0.0);
+    return f;
+}
+
+// The polarisation of a vector boson replaced by its momentum divided by its energy (the
+// Ward-identity check: the amplitude must vanish for a massless gauge boson).
+MADNIS_HD Wf gauge_polarisation(const double* p, bool incoming) {
+    Wf f;
+    set_momentum(f, p, incoming ? 1.0 : -1.0);
+    for (int mu = 0; mu < 4; ++mu) f.w[mu] = cplx(p[mu] / p[0]);
+    return f;
+}
+
+// polarisation(), or gauge_polarisation() when `gauge` (the generated code's Ward-test switch).
+MADNIS_HD Wf polarisation(const double* p, double m, int hel, bool incoming, bool gauge) {
+    return gauge ? gauge_polarisation(p, incoming) : polarisation(p, m, hel, incoming);
+}
+
+// A spin-0 boson: the wavefunction is 1.
+MADNIS_HD Wf scalar_wf(const double* p, bool incoming) {
+    Wf f;
+    set_momentum(f, p, incoming ? 1.0 : -1.0);
+    f.w[0] = cplx(1.0);
+    f.w[1] = f.w[2] = f.w[3] = cplx(0.0);
+    return f;
+}
+
+}  // namespace madnis::helas

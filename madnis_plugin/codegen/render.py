@@ -1,0 +1,60 @@
+"""Render an `AmplitudeProgram` into C++/CUDA source with the jinja2 template.
+
+One source serves both backends: compiled by a C++ compiler it exports
+``madnis_me_point`` (the core loops over points), compiled by nvcc it exports
+``madnis_me_launch`` (a kernel on the caller's stream). See
+`csrc/include/madnis/helas/me_abi.h` for the interface.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from madnis_plugin.codegen.program import AmplitudeProgram
+from madnis_plugin.colour import GaussQ
+
+__all__ = ["render_source"]
+
+#: Threads per block of the generated CUDA kernel.
+CUDA_THREADS = 64
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("madnis_plugin.codegen", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+
+
+def _times(coef: GaussQ, amp: str) -> str:
+    """C++ for coef * amp, with real and imaginary coefficients kept cheap."""
+    if not coef.im:
+        return f"{float(coef.re)!r} * {amp}"
+    if not coef.re:
+        return f"times_i({float(coef.im)!r} * {amp})"
+    return f"cplx({float(coef.re)!r}, {float(coef.im)!r}) * {amp}"
+
+
+def render_source(program: AmplitudeProgram) -> str:
+    """The C++ source of one matrix element (a pure function of the program)."""
+    basis = program.colour
+    jamp: list[list[str]] = [[] for _ in range(basis.n_flows)]
+    for i, coefs in enumerate(basis.coefficients):
+        for k, c in coefs.items():
+            jamp[k].append(_times(c, f"amp[{i}]"))
+    for k, terms in enumerate(jamp):
+        if not terms:
+            jamp[k] = ["cplx(0.0)"]
+    cf = [[repr(float(x)) for x in row] for row in basis.matrix]
+    return _environment().get_template("matrix_element.cpp.j2").render(
+        p=program,
+        cf=cf,
+        jamp=jamp,
+        leading=[int(x) for x in basis.leading],
+        cuda_threads=CUDA_THREADS,
+    )
