@@ -347,3 +347,43 @@ def test_bad_topologies_are_refused():
         Channel(Topology((0.0, 0.0), s_channel=Decay(Propagator(0.0, 1.0), (0, 1))), SQRT_S, hadronic=False)
     with pytest.raises(TopologyError, match="not in 0..1"):
         Channel(Topology((0.0, 0.0), s_channel=Decay(None, (0, 2))), SQRT_S, hadronic=False)
+
+
+# ---- layout and closed regions ---------------------------------------------------------------
+
+def test_dimensions_and_listing():
+    for n in (2, 3, 5):
+        lep = Channel.flat([0.0] * n, SQRT_S, hadronic=False)
+        had = Channel.t_channel_chain([Propagator()] * (n - 1), [0.0] * n, 13000.0, sqrt_s_hat_min=10.0)
+        assert lep.dim == 3 * n - 4 and had.dim == 3 * n - 2
+        assert had.listing[0].startswith("hadronic: r[0]")
+        assert had.listing[-1].startswith(f"r[{had.dim - 2}:{had.dim}]")
+
+
+def test_single_blob_is_the_s_channel(rng):
+    d = Decay(Propagator(MZ, WZ), (0, 1))
+    a = Channel(Topology((0.0, 0.0), s_channel=d), 13000.0, sqrt_s_hat_min=20.0)
+    b = Channel(Topology((0.0, 0.0), t_blobs=(d,)), 13000.0, sqrt_s_hat_min=20.0)
+    r = torch.rand(100, a.dim, dtype=torch.float64, generator=rng)
+    for x, y in zip(a.map(r), b.map(r)):
+        assert torch.equal(x, y)
+
+
+def test_closed_phase_space_has_zero_weight_and_finite_momenta(rng):
+    closed = [Channel.flat([60.0, 50.0, 0.0], SQRT_S, hadronic=False),
+              Channel.t_channel_chain([Propagator(), Propagator()], [60.0, 50.0, 0.0], SQRT_S, hadronic=False),
+              Channel.s_channel_chain([None, Propagator(MZ, WZ)], [60.0, 50.0, 0.0], SQRT_S, hadronic=False),
+              Channel.flat([0.0, 0.0], SQRT_S, sqrt_s_hat_min=2 * SQRT_S)]
+    for ch in closed:
+        p, x1, x2, w = ch.map(torch.rand(1000, ch.dim, dtype=torch.float64, generator=rng))
+        assert torch.all(w == 0) and torch.all(torch.isfinite(p))
+        assert torch.all(torch.isfinite(x1)) and torch.all(torch.isfinite(x2))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [4, 5])
+def test_massless_volume_default_power_map_more_particles(n, rng):
+    exact = massless_volume(n, SQRT_S**2)
+    for name, ch in massless_channels(n, nu=0.8).items():
+        mean, err = mc_volume(ch, rng, cap=60_000_000)
+        assert err <= 1e-3 * exact and abs(mean - exact) <= 3 * err, (name, mean / exact)

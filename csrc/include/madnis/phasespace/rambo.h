@@ -35,24 +35,33 @@ struct Rambo {
         return v;
     }
 
-    MADNIS_HD static double cdf(int k, double v) {
-        return (k - 1) * pow(v, k - 2.0) - (k - 2) * pow(v, k - 1.0);
+    MADNIS_HD static double ipow(double v, int e) {
+        double p = 1.0;
+        for (int i = 0; i < e; ++i) p *= v;
+        return p;
     }
 
-    // v with cdf(k, v) = r: Newton steps kept inside a shrinking bracket.
+    MADNIS_HD static double cdf(int k, double v) { return ipow(v, k - 2) * ((k - 1) - (k - 2) * v); }
+
+    // v with cdf(k, v) = r: Newton steps kept inside a shrinking bracket
+    // (integer powers by multiplication: this loop is RAMBO's hot spot).
     MADNIS_HD static double solve_v(int k, double r) {
         if (k == 3) return 1 - sqrt(fmax(0.0, 1 - r));  // 2v - v² = r
         if (!(r > 0)) return 0.0;
         if (!(r < 1)) return 1.0;
-        double lo = 0, hi = 1, v = pow(r / (k - 1), 1.0 / (k - 2));
-        if (!(v < 1)) v = 0.5;
+        const double a = k - 1, b = k - 2;
+        double lo = 0, hi = 1;
+        // Start from the small-v form a v^(k-2) = r, or from 1 - r = a b (1 - v)²/2 near v = 1.
+        double v = r < 0.5 ? pow(r / a, 1.0 / b) : 1 - sqrt(2 * (1 - r) / (a * b));
+        if (!(v > 0 && v < 1)) v = 0.5;
         for (int it = 0; it < 100; ++it) {
-            const double f = cdf(k, v) - r;
+            const double p = ipow(v, k - 3);
+            const double f = p * v * (a - b * v) - r;
             if (f > 0) hi = v; else lo = v;
-            const double d = (k - 1) * (k - 2) * pow(v, k - 3.0) * (1 - v);
+            const double d = a * b * p * (1 - v);
             double next = d > 0 ? v - f / d : 0.5 * (lo + hi);
             if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-            if (fabs(next - v) <= 1e-16 * v || hi - lo <= 1e-16) return next;
+            if (fabs(next - v) <= 1e-15 * v || hi - lo <= 1e-16) return next;
             v = next;
         }
         return v;
