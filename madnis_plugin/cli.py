@@ -37,31 +37,45 @@ def main() -> None:
 @click.argument("proc_card", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--run-card", type=click.Path(dir_okay=False, path_type=Path),
               help="run_card.dat (default: the one beside PROC_CARD, else MG5's defaults)")
-def integrate(proc_card: Path, run_card: Path | None) -> None:
-    """Integrate the process of PROC_CARD and write unweighted events.
+@click.option("--param-card", type=click.Path(dir_okay=False, path_type=Path),
+              help="param_card.dat (default: the one beside PROC_CARD, else the model's defaults)")
+@click.option("--nevents", type=click.IntRange(min=1), help="unweighted events (overrides the run_card)")
+@click.option("--seed", type=click.IntRange(min=0), help="random seed (overrides the run_card's iseed)")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="process folder for Events/run_NN (default: the folder of PROC_CARD)")
+@click.option("--accuracy", type=click.FloatRange(min=0, min_open=True), default=0.005, show_default=True,
+              help="target relative error of the cross section")
+def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, nevents: int | None,
+              seed: int | None, device: str, output: Path | None, accuracy: float) -> None:
+    """Integrate the process of PROC_CARD and write unweighted LHE events.
 
-    This version reads and validates the cards; integration comes with the
-    phase-space, matrix-element and integrator parts of the core.
+    Prints σ ± δσ, writes Events/run_NN/unweighted_events.lhe.gz and results.json.
     """
-    from madnis_plugin.cards.proc_card import ProcCard
-    from madnis_plugin.cards.run_card import RunCard
     from madnis_plugin.errors import CardError
+    from madnis_plugin.integrate import IntegrationRun, RunOptions, ZeroCrossSection
 
-    if not proc_card.is_file():
-        _fail(f"{proc_card}: no such proc_card")
-    if run_card is None and (proc_card.parent / "run_card.dat").is_file():
-        run_card = proc_card.parent / "run_card.dat"
+    if device == "cuda":
+        from madnis_plugin.core import cuda_available
+
+        if not cuda_available():
+            _fail("--device cuda: no CUDA device, or this build has no CUDA backend")
+    options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy)
     try:
-        card = ProcCard.from_file(proc_card)
-        run = RunCard.from_file(run_card) if run_card else RunCard.default()
-    except CardError as err:
+        run = IntegrationRun.from_cards(proc_card, run_card, param_card, options)
+        summary = run.run(console=console)
+    except (CardError, ZeroCrossSection, FloatingPointError) as err:
         _fail(str(err))
-    console.print(f"[bold]{proc_card}[/]: model {card.model.name}")
-    for process in card.processes:
-        console.print(f"  process: {process}")
-    console.print(f"[bold]{run_card or 'run_card (MG5 defaults)'}[/]: "
-                  f"√s = {run['ebeam1'] + run['ebeam2']:g} GeV, nevents = {run['nevents']}")
-    console.print("[yellow]cards are valid; integration is not available in this version yet[/]")
+    table = Table(title=f"{proc_card}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    table.add_row("cross section", f"{summary.cross_section_pb:.6g} ± {summary.error_pb:.2g} pb")
+    table.add_row("χ²/dof of the iterations", f"{summary.chi2_dof:.2f}")
+    table.add_row("unweighting efficiency", f"{summary.unweighting_efficiency:.3%}")
+    table.add_row("unweighted events", f"{summary.n_events}")
+    table.add_row("events file", str(summary.events_file))
+    table.add_row("time", ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
+    console.print(table)
 
 
 @main.command()

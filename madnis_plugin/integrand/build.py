@@ -1,0 +1,107 @@
+"""Assemble the integrand of a whole process from its cards: one entry per channel.
+
+Reads from the run_card: beams (lpp1/2, ebeam1/2), the PDF (pdlabel, lhaid), cuts
+and scales; from the PDF set: αs(MZ) for MG5's two-loop running. √ŝ_min of every
+channel follows from the cuts (√ŝ ≥ Σ_i max(m_i, pT_min,i), and dsqrt_shat), which
+keeps the luminosity map away from the unphysical region.
+
+This module wires pieces together; it integrates nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from madnis_plugin.cards.run_card import RunCard
+from madnis_plugin.errors import CardError
+from madnis_plugin.integrand.channel import ChannelIntegrand
+from madnis_plugin.integrand.cuts import Cuts
+from madnis_plugin.integrand.luminosity import PartonLuminosity
+from madnis_plugin.integrand.running_alphas import RunningAlphas
+from madnis_plugin.integrand.scales import Scales
+from madnis_plugin.process.process import Process, ProcessSubprocess
+
+# pdlabel values MG5 accepts that name a built-in set, as LHAPDF IDs.
+_PDLABEL_IDS = {"nn23lo1": 247000}
+_PT_CUT_OF_CLASS = {1: "ptj", 2: "ptb", 4: "pta", 8: "ptl"}  # leg flag bit -> run_card name
+
+
+@dataclass
+class ChannelEntry:
+    subprocess: ProcessSubprocess
+    channel: int  # index into subprocess.channel_info
+    integrand: ChannelIntegrand
+
+
+def load_pdf(run_card: RunCard):
+    """The PDF set the run_card asks for (None for lepton beams or pdlabel = none)."""
+    from madnis_plugin import pdf
+
+    if run_card["lpp1"] == 0 and run_card["lpp2"] == 0:
+        return None
+    label = str(run_card["pdlabel"]).lower()
+    if label == "none":
+        return None
+    lhaid = int(run_card["lhaid"]) if label == "lhapdf" else _PDLABEL_IDS[label]
+    return pdf.load(lhaid)
+
+
+def sqrt_s_hat_min(run_card: RunCard, cuts: Cuts, masses: list[float]) -> float:
+    """A lower bound on √ŝ implied by the masses and pT cuts of the final state."""
+    bound = 0.0
+    for flags, mass in zip(cuts.flags.tolist(), masses, strict=True):
+        cut = flags & 64  # MG5 applies per-leg cuts only to light legs (kLegCut)
+        pt_min = max((float(run_card[name]) for bit, name in _PT_CUT_OF_CLASS.items() if cut and flags & bit),
+                     default=0.0)
+        bound += max(mass, pt_min)
+    return max(bound, float(run_card["dsqrt_shat"]))
+
+
+def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Callable, pdf=None,
+                     alphas: RunningAlphas | None = None) -> tuple[list[ChannelEntry], Process]:
+    """Channel integrands of every subprocess; returns them with the process at the run's beams.
+
+    `matrix_element_of(subprocess)` returns an object with
+    `evaluate(momenta, alpha_s) -> (|M|² [B], |A_i|² [B, n_diagrams])`.
+    """
+    beams = (int(run_card["lpp1"]), int(run_card["lpp2"]))
+    hadronic = any(b != 0 for b in beams)
+    if hadronic and not all(b != 0 for b in beams):
+        raise CardError(run_card.path, run_card.line_of("lpp1"),
+                        "one hadron and one lepton beam (lpp1/lpp2) is not supported yet")
+    process = process.with_beams(float(run_card["ebeam1"]), float(run_card["ebeam2"]), hadronic)
+    pdf = pdf if pdf is not None else (load_pdf(run_card) if hadronic else None)
+    if alphas is None:
+        alpha_mz = float(pdf.info.get("AlphaS_MZ", 0.130)) if pdf is not None else 0.118
+        alphas = RunningAlphas(alpha_mz=alpha_mz)
+    s = process.sqrt_s**2
+    entries = []
+    for sub in process.subprocesses:
+        finals = list(sub.pdg_ids[2:])
+        masses = [float(abs(process.model.mass(p))) for p in finals]
+        cuts = Cuts.from_run_card(run_card, finals, masses)
+        scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas)
+        root_s_min = sqrt_s_hat_min(run_card, cuts, masses)
+        if hadronic and root_s_min <= 0:
+            raise CardError(run_card.path, None,
+                            f"{sub}: a massless final state needs a pT or invariant-mass cut "
+                            "(the cross section diverges without one)")
+        if root_s_min >= process.sqrt_s:
+            raise CardError(run_card.path, None,
+                            f"{sub}: the cuts require √ŝ ≥ {root_s_min:g} GeV, above the collider's "
+                            f"{process.sqrt_s:g} GeV: the cross section is zero")
+        luminosity = PartonLuminosity(pdf, sub.flavours, sub.mirrored, beams if hadronic else (0, 0))
+        me = matrix_element_of(sub)
+        channels = sub.make_channels(root_s_min)
+        channel_diagrams = [info.diagram for info in sub.channel_info]
+        for k, info in enumerate(sub.channel_info):
+            integrand = ChannelIntegrand(channels[k], info.diagram, channel_diagrams, me, luminosity, cuts,
+                                         scales, alphas, s)
+            entries.append(ChannelEntry(sub, k, integrand))
+    return entries, process
+
+
+def collider_energy(run_card: RunCard) -> float:
+    return 2 * math.sqrt(float(run_card["ebeam1"]) * float(run_card["ebeam2"]))
