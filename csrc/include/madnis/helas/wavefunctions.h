@@ -38,8 +38,15 @@ MADNIS_HD void set_momentum(Wf& f, const double* p, double sign) {
     for (int mu = 0; mu < 4; ++mu) f.p[mu] = sign * p[mu];
 }
 
-// Two-component helicity eigenstate chi_lam(p̂) for a massive momentum (|p| > 0), and
-// the spin-up/down states along z at rest.
+// |p| + p3 without cancellation: for p3 < 0 it is p_T^2 / (|p| - p3). Exactly 0 along -z
+// even when the energy of a massless momentum is off by rounding.
+MADNIS_HD double p_plus_pz(const double* p, double pp) {
+    if (p[3] >= 0.0) return pp + p[3];
+    return (p[1] * p[1] + p[2] * p[2]) / (pp - p[3]);
+}
+
+// Two-component helicity eigenstate chi_lam(p̂) (unit norm), and the spin-up/down states
+// along z at rest.
 MADNIS_HD void helicity_spinor(const double* p, int lam, cplx* chi) {
     const double pp = sqrt(p[1] * p[1] + p[2] * p[2] + p[3] * p[3]);
     if (pp == 0.0) {
@@ -47,7 +54,7 @@ MADNIS_HD void helicity_spinor(const double* p, int lam, cplx* chi) {
         chi[1] = cplx(lam > 0 ? 0.0 : 1.0);
         return;
     }
-    const double ppz = pp + p[3];
+    const double ppz = p_plus_pz(p, pp);
     if (ppz <= 0.0) {  // along -z: the limit of the formulas below
         chi[0] = cplx(lam > 0 ? 0.0 : -1.0);
         chi[1] = cplx(lam > 0 ? 1.0 : 0.0);
@@ -63,24 +70,12 @@ MADNIS_HD void helicity_spinor(const double* p, int lam, cplx* chi) {
     }
 }
 
-// sqrt(2E) chi_lam for a massless momentum, written with p0 + p3 (no |p|): exact for
-// momenta that are massless only to rounding.
+// sqrt(2E) chi_lam(p̂) for a massless momentum.
 MADNIS_HD void massless_chi(const double* p, int lam, cplx* chi) {
-    const double s2 = p[0] + p[3];
-    if (s2 <= 0.0) {
-        const double e = sqrt(2.0 * p[0]);
-        chi[0] = cplx(lam > 0 ? 0.0 : -e);
-        chi[1] = cplx(lam > 0 ? e : 0.0);
-        return;
-    }
-    const double s = sqrt(s2);
-    if (lam > 0) {
-        chi[0] = cplx(s);
-        chi[1] = cplx(p[1] / s, p[2] / s);
-    } else {
-        chi[0] = cplx(-p[1] / s, p[2] / s);
-        chi[1] = cplx(s);
-    }
+    helicity_spinor(p, lam, chi);
+    const double e = sqrt(2.0 * p[0]);
+    chi[0] *= e;
+    chi[1] *= e;
 }
 
 // omega_{+} and omega_{-} of a massive momentum (omega_- = m / omega_+ avoids cancellation).
