@@ -66,7 +66,7 @@ def test_massless_volume_default_power_map(rng):
     exact = massless_volume(3, SQRT_S**2)
     for name, ch in massless_channels(3, nu=0.8).items():
         mean, err = mc_volume(ch, rng, cap=20_000_000)
-        assert err <= 1e-3 * exact and abs(mean - exact) <= 3 * err, (name, mean / exact)
+        assert err <= 1e-3 * exact and abs(mean - exact) <= 3 * err + 1e-12 * exact, (name, mean / exact)
 
 
 def test_massive_two_body_volume_is_exact():
@@ -386,4 +386,4 @@ def test_massless_volume_default_power_map_more_particles(n, rng):
     exact = massless_volume(n, SQRT_S**2)
     for name, ch in massless_channels(n, nu=0.8).items():
         mean, err = mc_volume(ch, rng, cap=60_000_000)
-        assert err <= 1e-3 * exact and abs(mean - exact) <= 3 * err, (name, mean / exact)
+        assert err <= 1e-3 * exact and abs(mean - exact) <= 3 * err + 1e-12 * exact, (name, mean / exact)
