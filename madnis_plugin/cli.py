@@ -23,7 +23,7 @@ _PDG_NAMES = {-6: "t~", -5: "b~", -4: "c~", -3: "s~", -2: "u~", -1: "d~", 1: "d"
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     sys.exit(2)
 
 

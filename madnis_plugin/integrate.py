@@ -80,14 +80,12 @@ class IntegrationRun:
         self.seed = seed if seed > 0 else 1
         self.device = torch.device(options.device)
         if matrix_element_of is None:
-            from madnis_plugin.matrix_element import MatrixElement
+            from madnis_plugin.integrand.matrix_elements import SubprocessMatrixElement
 
-            cache: dict[int, MatrixElement] = {}
+            elements = process.matrix_elements(self.device)
 
             def matrix_element_of(sub):
-                if sub.index not in cache:
-                    cache[sub.index] = MatrixElement(process.model, sub.subprocess, device=self.device)
-                return cache[sub.index]
+                return SubprocessMatrixElement(elements[sub.index])
 
         self.entries, self.process = build_integrands(process, run_card, matrix_element_of)
 
@@ -217,9 +215,11 @@ class IntegrationRun:
                 bar.update(task, completed=k + 1, description=text)
 
             sampler, result = self.integrate(step)
+            self.sampler, self.result = sampler, result
             timings["integration"] = time.perf_counter() - t0
             t1 = time.perf_counter()
-            w_max = self.max_weight(sampler, max(20 * self.options.batch_size // 10, 50_000))
+            w_max = self.max_weight(sampler, max(2 * self.options.batch_size, 50_000))
+            self.w_max = w_max
             sigma = result.value
             run_dir = new_run_dir(self.options.output or self.proc_card.parent)
             events_path = run_dir / EVENTS_FILE

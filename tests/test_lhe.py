@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import numpy as np
 import pylhe
 import pytest
 import torch
+from pythia_check import shower
 
 from madnis_plugin.events.formatting import format_int, format_sci
 from madnis_plugin.events.lhe import (
@@ -328,48 +326,13 @@ def test_event_lines_use_mg5_number_formats(sample):
 
 # --- Pythia 8 ------------------------------------------------------------------------------
 
-_PYTHIA = r"""
-import sys, pythia8mc
-py = pythia8mc.Pythia("", False)
-for s in ["Beams:frameType = 4", "Beams:LHEF = " + sys.argv[1], "Random:setSeed = on",
-          "Random:seed = 20261123", "HadronLevel:all = on", "Next:numberCount = 0",
-          "Next:numberShowEvent = 0", "Next:numberShowProcess = 0", "Next:numberShowInfo = 0",
-          "Next:numberShowLHA = 0", "Init:showChangedSettings = off",
-          "Init:showChangedParticleData = off", "Init:showProcesses = off"]:
-    assert py.readString(s), s
-assert py.init(), "init failed"
-ok = failed = 0
-for _ in range(int(sys.argv[2])):
-    if not py.next():
-        if py.infoPython().atEndOfFile():
-            break
-        failed += 1
-        continue
-    ok += 1
-py.stat()
-info = py.infoPython()
-print(f"RESULT ok={ok} failed={failed} strategy={info.lhaStrategy()} sigma_mb={info.sigmaGen():.6e}")
-"""
-
-
 def test_pythia_showers_the_events_without_errors(sample):
     path, _ = sample
-    run = subprocess.run(
-        [sys.executable, "-c", _PYTHIA, str(path), "1000"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    out = run.stdout + run.stderr
-    assert run.returncode == 0, out[-3000:]
-    result = re.search(r"RESULT ok=(\d+) failed=(\d+) strategy=(\S+) sigma_mb=(\S+)", out)
-    assert result, out[-3000:]
-    assert (int(result[1]), int(result[2])) == (1000, 0)
-    assert float(result[3]) == -4
-    # Pythia's error statistics: warnings are fine, errors and aborts are not
-    errors = re.findall(r"\|\s+\d+\s+(?:Error|Abort).*", out)
-    assert not errors, errors
-    assert not re.findall(r"PYTHIA (?:Error|Abort) (?:in|from).*", out)
+    result = shower(path, 1000)
+    assert (result.ok, result.failed, result.errors) == (1000, 0, [])
+    assert result.strategy == -4
     # strategy -4: σ is the mean event weight, in mb
-    assert float(result[4]) == pytest.approx(1234.5e-9, rel=1e-6)
+    assert result.sigma_mb == pytest.approx(1234.5e-9, rel=1e-6)
 
 
 # --- streaming, determinism, atomicity -------------------------------------------------------

@@ -123,9 +123,30 @@ class Process:
         other = object.__new__(Process)
         other.card, other.model, other.hadronic = self.card, self.model, hadronic
         other.sqrt_s_hat_min = self.sqrt_s_hat_min
+        other._elements = getattr(self, "_elements", None)
         other.sqrt_s = 2 * math.sqrt(ebeam1 * ebeam2)
         other.subprocesses = [ProcessSubprocess(other, s.index, s.subprocess, s.definition) for s in self.subprocesses]
         return other
+
+    def matrix_elements(self, device: str | None = None):
+        """The compiled matrix elements of all subprocesses (built once; compiled for
+        `device` now when given, else on first use)."""
+        if getattr(self, "_elements", None) is None:
+            from madnis_plugin.matrix_element import ProcessMatrixElements
+
+            self._elements = ProcessMatrixElements(self.model, self.subprocesses)
+        if device is not None:
+            self._elements.build(device)
+        return self._elements
+
+    def matrix_element(self, momenta, subprocess: int = 0, alpha_s=None):
+        """|M|² [B] of a subprocess (MG5's SMATRIX convention); momenta [B, n, 4] float64,
+        legs in the order of its pdg_ids; alpha_s overrides the param_card's aS."""
+        return self.matrix_elements().matrix_element(momenta, subprocess, alpha_s)
+
+    def diagram_weights(self, momenta, subprocess: int = 0, alpha_s=None):
+        """Σ_hel |A_d|² per diagram, [B, n_diagrams]."""
+        return self.matrix_elements().diagram_weights(momenta, subprocess, alpha_s)
 
     def _expand(self, definition: ProcessDefinition) -> list[Subprocess]:
         labels = definition.initial + definition.final

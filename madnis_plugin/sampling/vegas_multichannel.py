@@ -137,10 +137,12 @@ class MultiChannelVegas:
         warmup: int = 3,
         max_iterations: int = 20,
         rel_accuracy: float = 0.0,
+        min_iterations: int = 5,
         progress: Callable[[int, Estimate, VegasResult | None], None] | None = None,
     ) -> VegasResult:
         """Warm-up iterations adapt the grids and are discarded; the following ones
-        (still adapting) are combined until rel_accuracy or max_iterations is reached."""
+        (still adapting) are combined until rel_accuracy is reached (after at least
+        min_iterations) or max_iterations have run."""
         for k in range(warmup):
             est = self.iterate(calls_per_iteration)
             if progress:
@@ -152,7 +154,9 @@ class MultiChannelVegas:
             result = combine(kept)
             if progress:
                 progress(warmup + k, kept[-1], result)
-            if len(kept) >= 2 and rel_accuracy > 0 and result.rel_error <= rel_accuracy:
+            # A few combined iterations at least: with fewer, χ²/dof cannot flag an error
+            # estimate that is still too small while the grids adapt.
+            if len(kept) >= max(2, min_iterations) and rel_accuracy > 0 and result.rel_error <= rel_accuracy:
                 break
         assert result is not None
         return result
