@@ -139,14 +139,21 @@ class IntegrationRun:
         return MaxWeight.estimate(weights, self.options.max_weight_eps)
 
     def resonances(self) -> dict[int, list[Resonance]]:
-        """Per channel: the massive s-channel propagators of its diagram."""
+        """Per channel: the massive s-channel propagators of its diagram that are decays.
+
+        A propagator whose particle reappears among its own daughters (t* → t g) is
+        radiation off a final-state line, not a resonance decay, and is not written."""
         out = {}
+        model = self.process.model
         for c, entry in enumerate(self.entries):
             sub = entry.subprocess
             diagram = sub.diagrams[sub.channel_info[entry.channel].diagram]
-            model = self.process.model
-            out[c] = [Resonance(p.pdg, tuple(p.legs), float(abs(model.param(p.mass))), float(abs(model.param(p.width))))
-                      for p in diagram.s_channels if p.width != "ZERO" and p.mass != "ZERO"]
+            out[c] = [
+                Resonance(p.pdg, tuple(p.legs), float(abs(model.param(p.mass))), float(abs(model.param(p.width))))
+                for p in diagram.s_channels
+                if p.width != "ZERO" and p.mass != "ZERO"
+                and not any(abs(sub.pdg_ids[leg]) == abs(p.pdg) for leg in p.legs)
+            ]
         return out
 
     def events(self, sampler: MultiChannelVegas, w_max: MaxWeight, sigma: float, writer: LHEWriter,
