@@ -78,31 +78,17 @@ def test_every_channel_maps_the_unit_cube_to_valid_momenta(process):
     assert n_channels > 10
 
 
-def test_unknown_particle_is_an_error_with_line(tmp_path):
+@pytest.mark.parametrize("text,line,message", [
+    ("import model sm\ngenerate p p > e+ e-\nadd process p p > zz\n", 3, "zz"),  # unknown particle
+    ("# a comment\nimport model smm\ngenerate p p > e+ e-\n", 2, "unknown model"),
+    ("import model sm\ngenerate e+ e- > u d~\n", 2, ""),  # charge not conserved: no diagrams
+    ("import model sm\ngenerate u u~ > e+ e- QED=0\n", 2, ""),  # orders that allow no diagram
+    ("import model sm\ngenerate p p > e+ e- $ z\n", 2, "not supported"),  # MG5's on-shell veto
+])
+def test_bad_cards_are_errors_with_file_and_line(tmp_path, text, line, message):
     card = tmp_path / "proc_card.dat"
-    card.write_text("import model sm\ngenerate p p > e+ e-\nadd process p p > zz\n")
-    with pytest.raises(CardError, match=r"proc_card.dat:3:.*zz"):
-        Process.from_card(card)
-
-
-def test_unknown_model_is_an_error_with_line(tmp_path):
-    card = tmp_path / "proc_card.dat"
-    card.write_text("# a comment\nimport model smm\ngenerate p p > e+ e-\n")
-    with pytest.raises(CardError, match=r"proc_card.dat:2:.*unknown model"):
-        Process.from_card(card)
-
-
-def test_process_without_diagrams_is_an_error_with_line(tmp_path):
-    card = tmp_path / "proc_card.dat"
-    card.write_text("import model sm\ngenerate e+ e- > u d~\n")
-    with pytest.raises(CardError, match=r"proc_card.dat:2:"):
-        Process.from_card(card)
-
-
-def test_conflicting_orders_are_an_error_with_line(tmp_path):
-    card = tmp_path / "proc_card.dat"
-    card.write_text("import model sm\ngenerate u u~ > e+ e- QED=0\n")
-    with pytest.raises(CardError, match=r"proc_card.dat:2:"):
+    card.write_text(text)
+    with pytest.raises(CardError, match=rf"proc_card.dat:{line}:.*{message}"):
         Process.from_card(card)
 
 
