@@ -59,7 +59,7 @@ class MeLibrary {
     void evaluate(py::object momenta_o, py::object couplings_o, py::object params_o, py::object helicities_o,
                   py::object me2_o, py::object alpha_s_o, double alpha_s_ref, py::object amp2_o,
                   py::object hel_me2_o, py::object r_hel_o, py::object r_col_o, py::object hel_out_o,
-                  py::object col_out_o, int gauge_leg, uintptr_t stream) const {
+                  py::object col_out_o, py::object flow_w_o, int gauge_leg, uintptr_t stream) const {
         const int ne = info_->n_external;
         TensorArg momenta("momenta", momenta_o);
         momenta.dtype(madnis::kF64).ndim(3).contiguous();
@@ -89,7 +89,7 @@ class MeLibrary {
         batch.me2 = me2.data<double>();
 
         // Optional arguments: None leaves the pointer NULL.
-        std::unique_ptr<TensorArg> alpha_s, amp2, hel_me2, r_hel, r_col, hel_out, col_out;
+        std::unique_ptr<TensorArg> alpha_s, amp2, hel_me2, r_hel, r_col, hel_out, col_out, flow_w;
         auto opt = [&](std::unique_ptr<TensorArg>& slot, const char* name, const py::object& o,
                        const madnis::DType& dt, std::initializer_list<int64_t> shape) -> TensorArg* {
             if (o.is_none()) return nullptr;
@@ -106,6 +106,9 @@ class MeLibrary {
         if (auto* t = opt(r_col, "r_col", r_col_o, madnis::kF64, {n})) batch.r_col = t->data<double>();
         if (auto* t = opt(hel_out, "hel_out", hel_out_o, madnis::kI32, {n})) batch.hel_out = t->data<int32_t>();
         if (auto* t = opt(col_out, "col_out", col_out_o, madnis::kI32, {n})) batch.col_out = t->data<int32_t>();
+        if (auto* t = opt(flow_w, "flow_w", flow_w_o, madnis::kF64, {n, info_->n_flows})) {
+            batch.flow_w = t->data<double>();
+        }
         if ((batch.hel_out != nullptr) != (batch.r_hel != nullptr) ||
             (batch.col_out != nullptr) != (batch.r_col != nullptr)) {
             throw py::value_error("pass r_hel with hel_out and r_col with col_out");
@@ -147,7 +150,8 @@ void madnis::bind_me(py::module_& m) {
              py::arg("helicities"), py::arg("me2"), py::arg("alpha_s") = py::none(),
              py::arg("alpha_s_ref") = 0.0, py::arg("amp2") = py::none(), py::arg("hel_me2") = py::none(),
              py::arg("r_hel") = py::none(), py::arg("r_col") = py::none(), py::arg("hel_out") = py::none(),
-             py::arg("col_out") = py::none(), py::arg("gauge_leg") = -1, py::arg("stream") = 0,
-             "Evaluate |M|² (and optionally per-diagram |A|², per-helicity |M|², helicity and "
-             "colour-flow picks) for a batch; see madnis/helas/me_abi.h.");
+             py::arg("col_out") = py::none(), py::arg("flow_w") = py::none(), py::arg("gauge_leg") = -1,
+             py::arg("stream") = 0,
+             "Evaluate |M|² (and optionally per-diagram |A|², per-helicity |M|², leading-flow "
+             "weights, helicity and colour-flow picks) for a batch; see madnis/helas/me_abi.h.");
 }

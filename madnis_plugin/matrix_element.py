@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from madnis_plugin.codegen.build import compile_library
+from madnis_plugin.codegen.build import code_key, compile_library
 from madnis_plugin.codegen.kinematics import boost, random_momenta
 from madnis_plugin.codegen.program import AmplitudeProgram, build_program
 from madnis_plugin.codegen.render import render_source
@@ -52,6 +52,7 @@ class MeOutput:
     helicity: torch.Tensor | None = None  # [B] int32, row of MatrixElement.helicity_table
     colour_flow: torch.Tensor | None = None  # [B] int32, index into MatrixElement.icolup
     helicity_me2: torch.Tensor | None = None  # [B, n_helicities]
+    flow_weights: torch.Tensor | None = None  # [B, n_flows]: sum_hel |J_k|^2, leading flows only
 
 
 class MatrixElement:
@@ -61,7 +62,8 @@ class MatrixElement:
         self.model = model
         self.program: AmplitudeProgram = build_program(model, diagrams, t_channel_width)
         self.source = render_source(self.program)
-        self.source_hash = hashlib.sha256(self.source.encode()).hexdigest()[:16]
+        self.code_key = code_key(self.source)  # equal for flavour-relabelled copies
+        self.source_hash = hashlib.sha256(self.code_key.encode()).hexdigest()[:16]
         self._libraries: dict[tuple[str, str | None], object] = {}
         self._inputs: dict[torch.device, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
         self._good: list[int] | None = None
@@ -186,13 +188,16 @@ class MatrixElement:
         r_col: torch.Tensor | None = None,
         all_helicities: bool = False,
         per_helicity: bool = False,
+        flow_weights: bool = False,
         gauge_leg: int = -1,
     ) -> MeOutput:
         """|M|^2 of a batch and, on request, per-diagram weights and helicity/colour picks.
 
         `r_hel`, `r_col`: uniform numbers in [0, 1), one per point, that pick a helicity
         configuration (∝ its |M|^2) and a leading colour flow (∝ sum_hel |J_flow|^2).
-        `all_helicities` sums every configuration (no skipping); `gauge_leg` replaces the
+        `per_helicity` returns each configuration's contribution to |M|^2 (all of them);
+        `flow_weights` returns sum_hel |J_k|^2 of the leading colour flows (what `r_col` picks
+        from). `all_helicities` sums every configuration (no skipping); `gauge_leg` replaces the
         polarisation of that massless vector leg by p/E (a Ward-identity check).
         """
         if momenta.dtype != torch.float64:
@@ -218,6 +223,8 @@ class MatrixElement:
             out.helicity_me2 = kw["hel_me2"] = torch.empty(
                 n, len(self.program.helicities), dtype=torch.float64, device=device
             )
+        if flow_weights:
+            out.flow_weights = kw["flow_w"] = torch.empty(n, self.n_flows, dtype=torch.float64, device=device)
         if r_hel is not None:
             kw["r_hel"] = r_hel.to(device=device, dtype=torch.float64).contiguous()
             out.helicity = kw["hel_out"] = torch.empty(n, dtype=torch.int32, device=device)
@@ -244,7 +251,8 @@ class ProcessMatrixElements:
     """The matrix elements of all subprocesses of a process, compiled together.
 
     `subprocesses` are objects with `.diagrams` (``madnis_plugin.process`` subprocesses).
-    Subprocesses whose generated code is identical share one `MatrixElement`.
+    Subprocesses whose generated code is identical up to comments (flavours with equal
+    couplings and masses) share one `MatrixElement`.
     """
 
     def __init__(self, model: Model, subprocesses: Sequence, t_channel_width: bool = False) -> None:
@@ -253,7 +261,7 @@ class ProcessMatrixElements:
         self.elements: list[MatrixElement] = []
         for sub in subprocesses:
             me = MatrixElement(model, sub.diagrams, t_channel_width)
-            self.elements.append(by_source.setdefault(me.source, me))
+            self.elements.append(by_source.setdefault(me.code_key, me))
 
     def __getitem__(self, i: int) -> MatrixElement:
         return self.elements[i]

@@ -104,3 +104,32 @@ def test_cuda_equals_cpu(gg_ttx, uux_epem, sm):
         gpu = me.evaluate(p.cuda(), alpha.cuda(), diagram_weights=True)
         torch.testing.assert_close(gpu.me2.cpu(), cpu.me2, rtol=1e-12, atol=0)
         torch.testing.assert_close(gpu.diagram_weights.cpu(), cpu.diagram_weights, rtol=1e-12, atol=0)
+
+
+def test_helicity_and_colour_picks_follow_their_weights(gg_ttx, sm):
+    for me in (gg_ttx, MatrixElement.from_process(sm, "g g > t t~ g")):
+        n = 4000
+        p = reference_points(me, 900.0, 1, seed=5).expand(n, -1, -1).contiguous()
+        r = (torch.arange(n, dtype=torch.float64) + 0.5) / n  # a uniform grid of random numbers
+        out = me.evaluate(p, r_hel=r, r_col=r.flip(0), per_helicity=True, flow_weights=True)
+        hel_frac = out.helicity_me2[0] / out.me2[0]
+        counts = torch.bincount(out.helicity.long(), minlength=hel_frac.numel()).double() / n
+        torch.testing.assert_close(counts, hel_frac, rtol=0, atol=1.5 / n)
+        flow_frac = out.flow_weights[0] / out.flow_weights[0].sum()
+        counts = torch.bincount(out.colour_flow.long(), minlength=me.n_flows).double() / n
+        torch.testing.assert_close(counts, flow_frac, rtol=0, atol=1.5 / n)
+        assert all(me.leading_flows[k] for k in set(out.colour_flow.tolist()))
+
+
+def test_process_matrix_elements_share_identical_code(sm):
+    from madnis_plugin.matrix_element import ProcessMatrixElements
+    from madnis_plugin.process.subprocesses import expand_subprocesses
+
+    subs = expand_subprocesses(sm, [[2, 4, -2, -4], [2, 4, -2, -4], [-11], [11]], combine=False)
+    pm = ProcessMatrixElements(sm, subs)
+    flavours = [s.pdg_ids for s in subs]
+    i, j = flavours.index((2, -2, -11, 11)), flavours.index((4, -4, -11, 11))
+    assert pm[i] is pm[j]  # massless u and c: the same generated source
+    p, pts = _points("me_uux_epem.json")
+    np.testing.assert_allclose(pm.matrix_element(p, subprocess=j).numpy(), [x["me2"] for x in pts], rtol=1e-10)
+    assert pm.diagram_weights(p, subprocess=i).shape == (5, 2)

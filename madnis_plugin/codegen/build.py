@@ -22,7 +22,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-__all__ = ["BuildError", "cache_dir", "compile_library", "find_nvcc", "include_dir"]
+__all__ = ["BuildError", "cache_dir", "code_key", "compile_library", "find_nvcc", "include_dir"]
 
 #: Optimisation for the CPU backend: -O2 compiles large processes markedly faster than
 #: -O3 for the same speed of straight-line helicity-amplitude code.
@@ -98,8 +98,17 @@ def _command(backend: str, arch: str | None) -> list[str]:
     raise ValueError(f"unknown backend {backend!r} (cpu or cuda)")
 
 
+def code_key(source: str) -> str:
+    """The source without its whole-line comments: what decides whether two matrix elements
+    are the same code (``u u~ > e+ e-`` and ``c c~ > e+ e-`` differ only in comments)."""
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("//"))
+
+
 def compile_library(source: str, backend: str = "cpu", arch: str | None = None, name: str = "me") -> Path:
     """Compile `source` for `backend` (``cpu`` or ``cuda``; `arch` e.g. ``"90"``), cached.
+
+    The cache key ignores whole-line comments (see `code_key`): the source kept beside the
+    library is the first one compiled.
 
     Returns the path of the shared library. Concurrent builds of the same source are
     safe: each compiles into a private file and the first rename wins.
@@ -108,7 +117,7 @@ def compile_library(source: str, backend: str = "cpu", arch: str | None = None, 
         raise ValueError("a CUDA build needs the target architecture, e.g. arch='90'")
     cmd = _command(backend, arch)
     h = hashlib.sha256()
-    for part in (source, _headers_digest(), " ".join(cmd[1:]), _compiler_version(cmd[0]), backend):
+    for part in (code_key(source), _headers_digest(), " ".join(cmd[1:]), _compiler_version(cmd[0]), backend):
         h.update(part.encode())
         h.update(b"\0")
     key = h.hexdigest()[:24]

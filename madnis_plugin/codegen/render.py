@@ -50,10 +50,14 @@ def render_source(program: AmplitudeProgram) -> str:
     for k, terms in enumerate(jamp):
         if not terms:
             jamp[k] = ["cplx(0.0)"]
-    cf = [[repr(float(x)) for x in row] for row in basis.matrix]
+    n = basis.n_flows
+    cf_rows = [
+        [repr(float(basis.matrix[k][l] * (1 if l == k else 2))) for l in range(k, n)] for k in range(n)
+    ]
     return _environment().get_template("matrix_element.cpp.j2").render(
         p=program,
-        cf=cf,
+        cf=[x for row in cf_rows for x in row],
+        cf_rows=cf_rows,
         jamp=jamp,
         leading=[int(x) for x in basis.leading],
         cuda_threads=CUDA_THREADS,

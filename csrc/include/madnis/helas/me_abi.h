@@ -11,6 +11,7 @@
 //   hel_me2[b, h]    the contribution of helicity h to me2, when hel_me2 != NULL
 //   hel_out[b]       a helicity configuration drawn from r_hel[b] ∝ its contribution
 //   col_out[b]       a leading-colour flow drawn from r_col[b] ∝ Σ_hel |J_flow|²
+//   flow_w[b, k]     Σ_hel |J_k|² of leading flow k (0 for the others), when flow_w != NULL
 // Only the helicities listed in `helicities` are summed (the others vanish).
 #pragma once
 
@@ -37,6 +38,7 @@ struct MadnisMeBatch {
     double* hel_me2;          // [n, n_helicities] or NULL
     int32_t* hel_out;         // [n] or NULL
     int32_t* col_out;         // [n] or NULL
+    double* flow_w;           // [n, n_flows] or NULL
 };
 
 struct MadnisMeInfo {
