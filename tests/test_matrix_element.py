@@ -17,6 +17,7 @@ import torch
 from conftest import DATA, requires_cuda
 
 from madnis_plugin import models
+from madnis_plugin.codegen.build import compile_library, find_nvcc
 from madnis_plugin.matrix_element import MatrixElement, reference_points
 
 
@@ -93,6 +94,13 @@ def test_outputs_have_the_documented_shapes_and_ranges(gg_ttx):
     # the picked helicity always contributes
     picked = out.helicity_me2.gather(1, out.helicity.long()[:, None])[:, 0]
     assert (picked > 0).all()
+
+
+@pytest.mark.skipif(find_nvcc() is None, reason="needs nvcc")
+def test_generated_code_compiles_for_cuda(sm):
+    # compiled without a GPU too: keeps the CUDA side of the template and headers building
+    me = MatrixElement.from_process(sm, "g g > t t~ g")
+    assert compile_library(me.source, "cuda", "80", name="compile_check").is_file()
 
 
 @requires_cuda
