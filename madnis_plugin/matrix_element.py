@@ -251,17 +251,20 @@ class ProcessMatrixElements:
     """The matrix elements of all subprocesses of a process, compiled together.
 
     `subprocesses` are objects with `.diagrams` (``madnis_plugin.process`` subprocesses).
-    Subprocesses whose generated code is identical up to comments (flavours with equal
-    couplings and masses) share one `MatrixElement`.
+    Subprocesses whose generated code is identical up to comments share one compiled
+    library; each keeps its own couplings and parameters.
     """
 
     def __init__(self, model: Model, subprocesses: Sequence, t_channel_width: bool = False) -> None:
         self.model = model
-        by_source: dict[str, MatrixElement] = {}
+        # Equal code need not mean equal couplings (u u~ and d d~ > e+ e- differ only in the
+        # couplings passed at run time): share the compiled libraries, not the objects.
+        libraries: dict[str, dict] = {}
         self.elements: list[MatrixElement] = []
         for sub in subprocesses:
             me = MatrixElement(model, sub.diagrams, t_channel_width)
-            self.elements.append(by_source.setdefault(me.code_key, me))
+            me._libraries = libraries.setdefault(me.code_key, me._libraries)
+            self.elements.append(me)
 
     def __getitem__(self, i: int) -> MatrixElement:
         return self.elements[i]
@@ -271,12 +274,12 @@ class ProcessMatrixElements:
 
     def build(self, device: torch.device | str = "cpu", jobs: int | None = None) -> None:
         """Compile every distinct library for `device` now, `jobs` compilers in parallel."""
-        unique = list({id(me): me for me in self.elements}.values())
+        unique = list({me.code_key: me for me in self.elements}.values())
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             list(pool.map(lambda me: me.library(device), unique))
 
     def update_parameters(self) -> None:
-        for me in {id(me): me for me in self.elements}.values():
+        for me in self.elements:
             me.update_parameters()
 
     def matrix_element(self, momenta: torch.Tensor, subprocess: int = 0,

@@ -137,7 +137,21 @@ def test_process_matrix_elements_share_identical_code(sm):
     pm = ProcessMatrixElements(sm, subs)
     flavours = [s.pdg_ids for s in subs]
     i, j = flavours.index((2, -2, -11, 11)), flavours.index((4, -4, -11, 11))
-    assert pm[i] is pm[j]  # massless u and c: the same generated source
+    assert pm[i].library() is pm[j].library()  # massless u and c: the same generated source
     p, pts = _points("me_uux_epem.json")
     np.testing.assert_allclose(pm.matrix_element(p, subprocess=j).numpy(), [x["me2"] for x in pts], rtol=1e-10)
     assert pm.diagram_weights(p, subprocess=i).shape == (5, 2)
+
+
+def test_subprocesses_with_equal_code_keep_their_own_couplings(sm):
+    # u u~ and d d~ > e+ e- generate the same code but read different couplings.
+    from madnis_plugin.matrix_element import MatrixElement, ProcessMatrixElements
+    from madnis_plugin.process.subprocesses import expand_subprocesses
+
+    subs = expand_subprocesses(sm, [[2, 1], [-2, -1], [-11], [11]], combine=False)
+    pm = ProcessMatrixElements(sm, subs)
+    p, _ = _points("me_uux_epem.json")
+    for k, sub in enumerate(subs):
+        alone = MatrixElement.from_process(sm, sub.pdg_ids)
+        np.testing.assert_allclose(pm.matrix_element(p, subprocess=k).numpy(), alone.me2(p).numpy(), rtol=1e-14)
+    assert not np.allclose(pm.matrix_element(p, subprocess=0).numpy(), pm.matrix_element(p, subprocess=1).numpy())
