@@ -155,3 +155,21 @@ def test_subprocesses_with_equal_code_keep_their_own_couplings(sm):
         alone = MatrixElement.from_process(sm, sub.pdg_ids)
         np.testing.assert_allclose(pm.matrix_element(p, subprocess=k).numpy(), alone.me2(p).numpy(), rtol=1e-14)
     assert not np.allclose(pm.matrix_element(p, subprocess=0).numpy(), pm.matrix_element(p, subprocess=1).numpy())
+
+
+def test_out_of_line_helas_routines_give_the_same_matrix_element(sm):
+    # Large processes are compiled with MADNIS_HELAS_NOINLINE; check that path on a small one.
+    from madnis_plugin.codegen.render import render_source
+    from madnis_plugin.core import _core
+
+    me = MatrixElement.from_process(sm, "g g > t t~ g")
+    source = render_source(me.program, noinline=True)
+    assert "#define MADNIS_HELAS_NOINLINE" in source and "MADNIS_HELAS_NOINLINE" not in me.source
+    lib = _core.MeLibrary(str(compile_library(source, "cpu", name="noinline_check")))
+    p = reference_points(me, 1000.0, 64)
+    coup, prm, hel = me._device_inputs(torch.device("cpu"))
+    me2 = torch.empty(64, dtype=torch.float64)
+    lib.evaluate(p, coup, prm, hel, me2)
+    torch.testing.assert_close(me2, me.me2(p), rtol=1e-14, atol=0)
+    if find_nvcc() is not None:
+        assert compile_library(source, "cuda", "80", name="noinline_cuda_check").is_file()

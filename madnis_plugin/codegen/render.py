@@ -40,8 +40,19 @@ def _times(coef: GaussQ, amp: str) -> str:
     return f"cplx({float(coef.re)!r}, {float(coef.im)!r}) * {amp}"
 
 
-def render_source(program: AmplitudeProgram) -> str:
-    """The C++ source of one matrix element (a pure function of the program)."""
+#: Above this many routine calls per helicity the routines are compiled out of line
+#: (MADNIS_HELAS_NOINLINE): compile time then grows linearly with the process.
+NOINLINE_CALLS = 400
+
+
+def render_source(program: AmplitudeProgram, noinline: bool | None = None) -> str:
+    """The C++ source of one matrix element (a pure function of the program).
+
+    `noinline`: call the helicity-amplitude routines instead of inlining them (default:
+    for programs with more than `NOINLINE_CALLS` calls per helicity).
+    """
+    if noinline is None:
+        noinline = len(program.external) + len(program.currents) + len(program.amplitudes) > NOINLINE_CALLS
     basis = program.colour
     jamp: list[list[str]] = [[] for _ in range(basis.n_flows)]
     for i, coefs in enumerate(basis.coefficients):
@@ -61,4 +72,5 @@ def render_source(program: AmplitudeProgram) -> str:
         jamp=jamp,
         leading=[int(x) for x in basis.leading],
         cuda_threads=CUDA_THREADS,
+        noinline=noinline,
     )

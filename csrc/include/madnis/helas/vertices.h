@@ -24,6 +24,7 @@
 #pragma once
 
 #include "madnis/helas/complex.h"
+#include "madnis/helas/config.h"
 #include "madnis/helas/wavefunctions.h"
 #include "madnis/macros.h"
 
@@ -133,7 +134,7 @@ MADNIS_HD void propagate_fermion_row(Wf& f, double m, double w) {
 
 // ---- FFV: gamma^mu (cl P_L + cr P_R); legs (fo = psibar slot, fi = psi slot, V) ----------
 
-MADNIS_HD cplx ffv_amp(const Wf& fo, const Wf& fi, const Wf& v, const cplx& cl, const cplx& cr) {
+MADNIS_HELAS_FN cplx ffv_amp(const Wf& fo, const Wf& fi, const Wf& v, const cplx& cl, const cplx& cr) {
     cplx s[4], sb[4], l[2], r[2];
     slash2(v.w, false, s);
     slash2(v.w, true, sb);
@@ -143,7 +144,7 @@ MADNIS_HD cplx ffv_amp(const Wf& fo, const Wf& fi, const Wf& v, const cplx& cl, 
 }
 
 // The vector current fo gamma^mu (cl P_L + cr P_R) fi, propagated with mass m, width w.
-MADNIS_HD Wf ffv_vector(const Wf& fo, const Wf& fi, const cplx& cl, const cplx& cr, double m, double w) {
+MADNIS_HELAS_FN Wf ffv_vector(const Wf& fo, const Wf& fi, const cplx& cl, const cplx& cr, double m, double w) {
     Wf j;
     sum_momenta(j, fo, fi);
     for (int mu = 0; mu < 4; ++mu) j.w[mu] = cplx(0.0);
@@ -154,7 +155,7 @@ MADNIS_HD Wf ffv_vector(const Wf& fo, const Wf& fi, const cplx& cl, const cplx& 
 }
 
 // The column spinor S(p) gamma^mu V_mu (cl P_L + cr P_R) fi.
-MADNIS_HD Wf ffv_col(const Wf& fi, const Wf& v, const cplx& cl, const cplx& cr, double m, double w) {
+MADNIS_HELAS_FN Wf ffv_col(const Wf& fi, const Wf& v, const cplx& cl, const cplx& cr, double m, double w) {
     Wf f;
     sum_momenta(f, fi, v);
     cplx s[4], sb[4], up[2], lo[2];
@@ -171,7 +172,7 @@ MADNIS_HD Wf ffv_col(const Wf& fi, const Wf& v, const cplx& cl, const cplx& cr, 
 }
 
 // The row spinor fo gamma^mu V_mu (cl P_L + cr P_R) S(p).
-MADNIS_HD Wf ffv_row(const Wf& fo, const Wf& v, const cplx& cl, const cplx& cr, double m, double w) {
+MADNIS_HELAS_FN Wf ffv_row(const Wf& fo, const Wf& v, const cplx& cl, const cplx& cr, double m, double w) {
     Wf f;
     sum_momenta(f, fo, v);
     cplx s[4], sb[4], up[2], lo[2];
@@ -193,11 +194,11 @@ MADNIS_HD cplx ffs_bilinear(const Wf& fo, const Wf& fi, const cplx& cl, const cp
     return cl * (fo.w[0] * fi.w[0] + fo.w[1] * fi.w[1]) + cr * (fo.w[2] * fi.w[2] + fo.w[3] * fi.w[3]);
 }
 
-MADNIS_HD cplx ffs_amp(const Wf& fo, const Wf& fi, const Wf& s, const cplx& cl, const cplx& cr) {
+MADNIS_HELAS_FN cplx ffs_amp(const Wf& fo, const Wf& fi, const Wf& s, const cplx& cl, const cplx& cr) {
     return ffs_bilinear(fo, fi, cl, cr) * s.w[0];
 }
 
-MADNIS_HD Wf ffs_scalar(const Wf& fo, const Wf& fi, const cplx& cl, const cplx& cr, double m, double w) {
+MADNIS_HELAS_FN Wf ffs_scalar(const Wf& fo, const Wf& fi, const cplx& cl, const cplx& cr, double m, double w) {
     Wf s;
     sum_momenta(s, fo, fi);
     s.w[0] = ffs_bilinear(fo, fi, cl, cr);
@@ -206,7 +207,7 @@ MADNIS_HD Wf ffs_scalar(const Wf& fo, const Wf& fi, const cplx& cl, const cplx& 
     return s;
 }
 
-MADNIS_HD Wf ffs_col(const Wf& fi, const Wf& s, const cplx& cl, const cplx& cr, double m, double w) {
+MADNIS_HELAS_FN Wf ffs_col(const Wf& fi, const Wf& s, const cplx& cl, const cplx& cr, double m, double w) {
     Wf f;
     sum_momenta(f, fi, s);
     const cplx a = cl * s.w[0], b = cr * s.w[0];
@@ -218,7 +219,7 @@ MADNIS_HD Wf ffs_col(const Wf& fi, const Wf& s, const cplx& cl, const cplx& cr, 
     return f;
 }
 
-MADNIS_HD Wf ffs_row(const Wf& fo, const Wf& s, const cplx& cl, const cplx& cr, double m, double w) {
+MADNIS_HELAS_FN Wf ffs_row(const Wf& fo, const Wf& s, const cplx& cl, const cplx& cr, double m, double w) {
     Wf f;
     sum_momenta(f, fo, s);
     const cplx a = cl * s.w[0], b = cr * s.w[0];
@@ -234,7 +235,7 @@ MADNIS_HD Wf ffs_row(const Wf& fo, const Wf& s, const cplx& cl, const cplx& cr, 
 // The structure is cyclic, so the current of any leg is vvv_vector with the two other
 // legs in cyclic order (leg 2 from (0, 1), leg 0 from (1, 2), leg 1 from (2, 0)).
 
-MADNIS_HD cplx vvv_amp(const Wf& a, const Wf& b, const Wf& c, const cplx& g) {
+MADNIS_HELAS_FN cplx vvv_amp(const Wf& a, const Wf& b, const Wf& c, const cplx& g) {
     double ab[4], bc[4], ca[4];
     for (int mu = 0; mu < 4; ++mu) {
         ab[mu] = a.p[mu] - b.p[mu];
@@ -244,7 +245,7 @@ MADNIS_HD cplx vvv_amp(const Wf& a, const Wf& b, const Wf& c, const cplx& g) {
     return g * (cdot(a.w, b.w) * cdot(ab, c.w) + cdot(b.w, c.w) * cdot(bc, a.w) + cdot(c.w, a.w) * cdot(ca, b.w));
 }
 
-MADNIS_HD Wf vvv_vector(const Wf& a, const Wf& b, const cplx& g, double m, double w) {
+MADNIS_HELAS_FN Wf vvv_vector(const Wf& a, const Wf& b, const cplx& g, double m, double w) {
     Wf j;
     sum_momenta(j, a, b);
     const double pc[4] = {-j.p[0], -j.p[1], -j.p[2], -j.p[3]};
@@ -266,13 +267,13 @@ MADNIS_HD Wf vvv_vector(const Wf& a, const Wf& b, const cplx& g, double m, doubl
 // The current of leg k from the other legs (a, b, c) takes c_ab, c_ac, c_bc, the
 // coefficients of the pairings that put a with b, a with c and b with c.
 
-MADNIS_HD cplx vvvv_amp(const Wf& v0, const Wf& v1, const Wf& v2, const Wf& v3, const cplx& c01,
+MADNIS_HELAS_FN cplx vvvv_amp(const Wf& v0, const Wf& v1, const Wf& v2, const Wf& v3, const cplx& c01,
                         const cplx& c02, const cplx& c03) {
     return c01 * cdot(v0.w, v1.w) * cdot(v2.w, v3.w) + c02 * cdot(v0.w, v2.w) * cdot(v1.w, v3.w) +
            c03 * cdot(v0.w, v3.w) * cdot(v1.w, v2.w);
 }
 
-MADNIS_HD Wf vvvv_vector(const Wf& a, const Wf& b, const Wf& c, const cplx& cab, const cplx& cac,
+MADNIS_HELAS_FN Wf vvvv_vector(const Wf& a, const Wf& b, const Wf& c, const cplx& cab, const cplx& cac,
                          const cplx& cbc, double m, double w) {
     Wf j;
     sum_momenta(j, a, b, c);
@@ -284,11 +285,11 @@ MADNIS_HD Wf vvvv_vector(const Wf& a, const Wf& b, const Wf& c, const cplx& cab,
 
 // ---- VVS: g^{μ0μ1}; legs (V, V, S) ------------------------------------------------------
 
-MADNIS_HD cplx vvs_amp(const Wf& v0, const Wf& v1, const Wf& s, const cplx& g) {
+MADNIS_HELAS_FN cplx vvs_amp(const Wf& v0, const Wf& v1, const Wf& s, const cplx& g) {
     return g * cdot(v0.w, v1.w) * s.w[0];
 }
 
-MADNIS_HD Wf vvs_scalar(const Wf& v0, const Wf& v1, const cplx& g, double m, double w) {
+MADNIS_HELAS_FN Wf vvs_scalar(const Wf& v0, const Wf& v1, const cplx& g, double m, double w) {
     Wf s;
     sum_momenta(s, v0, v1);
     s.w[0] = g * cdot(v0.w, v1.w);
@@ -298,7 +299,7 @@ MADNIS_HD Wf vvs_scalar(const Wf& v0, const Wf& v1, const cplx& g, double m, dou
 }
 
 // The current of one vector leg from the other vector v and the scalar s.
-MADNIS_HD Wf vvs_vector(const Wf& v, const Wf& s, const cplx& g, double m, double w) {
+MADNIS_HELAS_FN Wf vvs_vector(const Wf& v, const Wf& s, const cplx& g, double m, double w) {
     Wf j;
     sum_momenta(j, v, s);
     const cplx gs = g * s.w[0];
@@ -309,11 +310,11 @@ MADNIS_HD Wf vvs_vector(const Wf& v, const Wf& s, const cplx& g, double m, doubl
 
 // ---- VVSS: g^{μ0μ1}; legs (V, V, S, S) ----------------------------------------------------
 
-MADNIS_HD cplx vvss_amp(const Wf& v0, const Wf& v1, const Wf& s0, const Wf& s1, const cplx& g) {
+MADNIS_HELAS_FN cplx vvss_amp(const Wf& v0, const Wf& v1, const Wf& s0, const Wf& s1, const cplx& g) {
     return g * cdot(v0.w, v1.w) * s0.w[0] * s1.w[0];
 }
 
-MADNIS_HD Wf vvss_scalar(const Wf& v0, const Wf& v1, const Wf& s, const cplx& g, double m, double w) {
+MADNIS_HELAS_FN Wf vvss_scalar(const Wf& v0, const Wf& v1, const Wf& s, const cplx& g, double m, double w) {
     Wf r;
     sum_momenta(r, v0, v1, s);
     r.w[0] = g * cdot(v0.w, v1.w) * s.w[0];
@@ -322,7 +323,7 @@ MADNIS_HD Wf vvss_scalar(const Wf& v0, const Wf& v1, const Wf& s, const cplx& g,
     return r;
 }
 
-MADNIS_HD Wf vvss_vector(const Wf& v, const Wf& s0, const Wf& s1, const cplx& g, double m, double w) {
+MADNIS_HELAS_FN Wf vvss_vector(const Wf& v, const Wf& s0, const Wf& s1, const cplx& g, double m, double w) {
     Wf j;
     sum_momenta(j, v, s0, s1);
     const cplx gs = g * s0.w[0] * s1.w[0];
@@ -333,9 +334,9 @@ MADNIS_HD Wf vvss_vector(const Wf& v, const Wf& s0, const Wf& s1, const cplx& g,
 
 // ---- SSS and SSSS: 1 ------------------------------------------------------------------------
 
-MADNIS_HD cplx sss_amp(const Wf& a, const Wf& b, const Wf& c, const cplx& g) { return g * a.w[0] * b.w[0] * c.w[0]; }
+MADNIS_HELAS_FN cplx sss_amp(const Wf& a, const Wf& b, const Wf& c, const cplx& g) { return g * a.w[0] * b.w[0] * c.w[0]; }
 
-MADNIS_HD Wf sss_scalar(const Wf& a, const Wf& b, const cplx& g, double m, double w) {
+MADNIS_HELAS_FN Wf sss_scalar(const Wf& a, const Wf& b, const cplx& g, double m, double w) {
     Wf s;
     sum_momenta(s, a, b);
     s.w[0] = g * a.w[0] * b.w[0];
@@ -344,11 +345,11 @@ MADNIS_HD Wf sss_scalar(const Wf& a, const Wf& b, const cplx& g, double m, doubl
     return s;
 }
 
-MADNIS_HD cplx ssss_amp(const Wf& a, const Wf& b, const Wf& c, const Wf& d, const cplx& g) {
+MADNIS_HELAS_FN cplx ssss_amp(const Wf& a, const Wf& b, const Wf& c, const Wf& d, const cplx& g) {
     return g * a.w[0] * b.w[0] * c.w[0] * d.w[0];
 }
 
-MADNIS_HD Wf ssss_scalar(const Wf& a, const Wf& b, const Wf& c, const cplx& g, double m, double w) {
+MADNIS_HELAS_FN Wf ssss_scalar(const Wf& a, const Wf& b, const Wf& c, const cplx& g, double m, double w) {
     Wf s;
     sum_momenta(s, a, b, c);
     s.w[0] = g * a.w[0] * b.w[0] * c.w[0];

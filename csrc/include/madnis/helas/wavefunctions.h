@@ -23,6 +23,7 @@
 #include <cmath>
 
 #include "madnis/helas/complex.h"
+#include "madnis/helas/config.h"
 #include "madnis/macros.h"
 
 namespace madnis::helas {
@@ -86,7 +87,7 @@ MADNIS_HD void omegas(const double* p, double m, double& wp, double& wm) {
 }
 
 // u(p, hel): an incoming fermion (column spinor).
-MADNIS_HD Wf spinor_u(const double* p, double m, int hel) {
+MADNIS_HELAS_FN Wf spinor_u(const double* p, double m, int hel) {
     Wf f;
     set_momentum(f, p, 1.0);
     cplx chi[2];
@@ -110,7 +111,7 @@ MADNIS_HD Wf spinor_u(const double* p, double m, int hel) {
 }
 
 // v(p, hel): an outgoing antifermion (column spinor); the momentum into the vertex is -p.
-MADNIS_HD Wf spinor_v(const double* p, double m, int hel) {
+MADNIS_HELAS_FN Wf spinor_v(const double* p, double m, int hel) {
     Wf f;
     set_momentum(f, p, -1.0);
     cplx chi[2];
@@ -143,7 +144,7 @@ MADNIS_HD void dirac_bar(Wf& f) {
 }
 
 // ubar(p, hel): an outgoing fermion (row spinor); the momentum into the vertex is -p.
-MADNIS_HD Wf spinor_ubar(const double* p, double m, int hel) {
+MADNIS_HELAS_FN Wf spinor_ubar(const double* p, double m, int hel) {
     Wf f = spinor_u(p, m, hel);
     dirac_bar(f);
     set_momentum(f, p, -1.0);
@@ -151,7 +152,7 @@ MADNIS_HD Wf spinor_ubar(const double* p, double m, int hel) {
 }
 
 // vbar(p, hel): an incoming antifermion (row spinor).
-MADNIS_HD Wf spinor_vbar(const double* p, double m, int hel) {
+MADNIS_HELAS_FN Wf spinor_vbar(const double* p, double m, int hel) {
     Wf f = spinor_v(p, m, hel);
     dirac_bar(f);
     set_momentum(f, p, 1.0);
@@ -160,7 +161,7 @@ MADNIS_HD Wf spinor_vbar(const double* p, double m, int hel) {
 
 // eps(p, hel) for an incoming vector boson (incoming = true), eps*(p, hel) for an
 // outgoing one. hel = 0 only for massive bosons.
-MADNIS_HD Wf polarisation(const double* p, double m, int hel, bool incoming) {
+MADNIS_HELAS_FN Wf polarisation(const double* p, double m, int hel, bool incoming) {
     Wf f;
     set_momentum(f, p, incoming ? 1.0 : -1.0);
     const double pt = sqrt(p[1] * p[1] + p[2] * p[2]);
@@ -197,7 +198,7 @@ MADNIS_HD Wf polarisation(const double* p, double m, int hel, bool incoming) {
 
 // The polarisation of a vector boson replaced by its momentum divided by its energy (the
 // Ward-identity check: the amplitude must vanish for a massless gauge boson).
-MADNIS_HD Wf gauge_polarisation(const double* p, bool incoming) {
+MADNIS_HELAS_FN Wf gauge_polarisation(const double* p, bool incoming) {
     Wf f;
     set_momentum(f, p, incoming ? 1.0 : -1.0);
     for (int mu = 0; mu < 4; ++mu) f.w[mu] = cplx(p[mu] / p[0]);
@@ -205,12 +206,12 @@ MADNIS_HD Wf gauge_polarisation(const double* p, bool incoming) {
 }
 
 // polarisation(), or gauge_polarisation() when `gauge` (the generated code's Ward-test switch).
-MADNIS_HD Wf polarisation(const double* p, double m, int hel, bool incoming, bool gauge) {
+MADNIS_HELAS_FN Wf polarisation(const double* p, double m, int hel, bool incoming, bool gauge) {
     return gauge ? gauge_polarisation(p, incoming) : polarisation(p, m, hel, incoming);
 }
 
 // A spin-0 boson: the wavefunction is 1.
-MADNIS_HD Wf scalar_wf(const double* p, bool incoming) {
+MADNIS_HELAS_FN Wf scalar_wf(const double* p, bool incoming) {
     Wf f;
     set_momentum(f, p, incoming ? 1.0 : -1.0);
     f.w[0] = cplx(1.0);
