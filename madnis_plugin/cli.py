@@ -46,27 +46,74 @@ def main() -> None:
               help="process folder for Events/run_NN (default: the folder of PROC_CARD)")
 @click.option("--accuracy", type=click.FloatRange(min=0, min_open=True), default=0.005, show_default=True,
               help="target relative error of the cross section")
+@click.option("--sampler", type=click.Choice(["vegas", "madnis"]),
+              help="multi-channel VEGAS or MadNIS neural importance sampling "
+                   "(default: the run_card's madnis_enable, else vegas)")
+@click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="continue the MadNIS training saved in this run folder (Events/run_NN)")
 def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, nevents: int | None,
-              seed: int | None, device: str, output: Path | None, accuracy: float) -> None:
+              seed: int | None, device: str, output: Path | None, accuracy: float, sampler: str | None,
+              resume: Path | None) -> None:
     """Integrate the process of PROC_CARD and write unweighted LHE events.
 
-    Prints σ ± δσ, writes Events/run_NN/unweighted_events.lhe.gz and results.json.
+    Prints σ ± δσ, writes Events/run_NN/unweighted_events.lhe.gz and results.json
+    (with MadNIS also madnis_checkpoint.pt, for --resume and `madnis generate`).
     """
     from madnis_plugin.errors import CardError
     from madnis_plugin.integrate import IntegrationRun, RunOptions, ZeroCrossSection
+    from madnis_plugin.nis.checkpoint import CheckpointError
 
+    _check_device(device)
+    if resume is not None:
+        sampler = sampler or "madnis"
+        if sampler != "madnis":
+            _fail("--resume continues a MadNIS training: it needs --sampler madnis")
+    options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy,
+                         sampler=sampler, resume=resume)
+    try:
+        run = IntegrationRun.from_cards(proc_card, run_card, param_card, options)
+        summary = run.run(console=console)
+    except (CardError, ZeroCrossSection, FloatingPointError, CheckpointError) as err:
+        _fail(str(err))
+    _print_summary(str(proc_card), summary)
+
+
+def _check_device(device: str) -> None:
     if device == "cuda":
         from madnis_plugin.core import cuda_available
 
         if not cuda_available():
             _fail("--device cuda: no CUDA device, or this build has no CUDA backend")
-    options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--nevents", type=click.IntRange(min=1), required=True, help="unweighted events to generate")
+@click.option("--seed", type=click.IntRange(min=0), help="random seed (default: a new one per generated run)")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), help="default: the trained run's device")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="process folder for Events/run_NN (default: the trained run's)")
+def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, output: Path | None) -> None:
+    """More unweighted events from the trained MadNIS sampler of RUN_DIR, without training.
+
+    RUN_DIR is a run folder of `madnis integrate --sampler madnis` (Events/run_NN); the
+    events go to a new run folder with the trained run's σ and maximum weight.
+    """
+    from madnis_plugin.errors import CardError
+    from madnis_plugin.nis.checkpoint import CheckpointError
+    from madnis_plugin.nis.driver import generate as generate_events
+
+    if device:
+        _check_device(device)
     try:
-        run = IntegrationRun.from_cards(proc_card, run_card, param_card, options)
-        summary = run.run(console=console)
-    except (CardError, ZeroCrossSection, FloatingPointError) as err:
+        summary = generate_events(run_dir, nevents, seed=seed, device=device, output=output, console=console)
+    except (CardError, CheckpointError) as err:
         _fail(str(err))
-    table = Table(title=f"{proc_card}", show_header=False)
+    _print_summary(str(run_dir), summary)
+
+
+def _print_summary(title: str, summary) -> None:
+    table = Table(title=title, show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
     table.add_row("cross section", f"{summary.cross_section_pb:.6g} ± {summary.error_pb:.2g} pb")

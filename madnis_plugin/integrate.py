@@ -6,7 +6,9 @@
 Stages, each batched on one device:
 1. cards → Process (subprocesses, diagrams, channels) and compiled matrix elements;
 2. multi-channel VEGAS over every (subprocess, channel) integrand until the requested
-   accuracy (σ ± δσ, χ²/dof);
+   accuracy (σ ± δσ, χ²/dof) — or, with the MadNIS sampler (RunOptions.sampler or the
+   run_card's madnis_enable), VEGAS pretraining, flow and channel-weight training with
+   checkpoints in the run folder (madnis_plugin.nis), then σ from fresh samples;
 3. a weighted sample sets the maximum weight (madnis_plugin.events.unweight);
 4. events are drawn batch by batch, unweighted, given flavours (∝ their luminosity
    terms, mirrored events z-reflected), colour flows and helicities (from the matrix
@@ -54,6 +56,8 @@ class RunOptions:
     rel_accuracy: float = 0.005
     batch_size: int = 50_000
     max_weight_eps: float = 1e-3
+    sampler: str | None = None  # "vegas" or "madnis"; None: the run_card's madnis_enable
+    resume: Path | None = None  # a MadNIS run folder whose checkpoint training continues from
 
 
 @dataclass
@@ -79,6 +83,11 @@ class IntegrationRun:
         seed = options.seed if options.seed is not None else int(run_card["iseed"])
         self.seed = seed if seed > 0 else 1
         self.device = torch.device(options.device)
+        self.sampler_name = options.sampler or ("madnis" if run_card["madnis_enable"] else "vegas")
+        if self.sampler_name not in ("vegas", "madnis"):
+            raise ValueError(f"unknown sampler '{self.sampler_name}' (expected vegas or madnis)")
+        if options.resume is not None and self.sampler_name != "madnis":
+            raise ValueError("--resume continues a MadNIS training: use it with the madnis sampler")
         if matrix_element_of is None:
             from madnis_plugin.integrand.matrix_elements import SubprocessMatrixElement
 
@@ -127,9 +136,15 @@ class IntegrationRun:
         counts = sampler.allocate(n, by=sampler.means)
         total = int(counts.sum())
         for c, m in enumerate(counts):
-            _, r, jac = sampler.draw(c, int(m))
-            point = self.entries[c].integrand.evaluate(r)
-            yield c, point, point.weight * jac * (total / int(m))
+            if m == 0:  # a channel MadNIS dropped
+                continue
+            if hasattr(sampler, "weighted_points"):  # MadNIS: learned α_c(x) and flow density
+                point, w = sampler.weighted_points(c, int(m))
+            else:
+                _, r, jac = sampler.draw(c, int(m))
+                point = self.entries[c].integrand.evaluate(r)
+                w = point.weight * jac
+            yield c, point, w * (total / int(m))
 
     def max_weight(self, sampler: MultiChannelVegas, n: int) -> MaxWeight:
         weights = torch.cat([w for _, _, w in self._draw(sampler, n)])
@@ -205,42 +220,95 @@ class IntegrationRun:
 
     # --- the whole run ---------------------------------------------------------------
 
-    def run(self, console=None) -> Summary:
+    @staticmethod
+    def _progress(console):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        return Progress(*columns, console=console, transient=False)
+
+    def _integrate_vegas(self, bar) -> tuple[MultiChannelVegas, VegasResult, dict]:
+        n_iter = self.options.warmup_iterations + self.options.max_iterations
+        task = bar.add_task("VEGAS iterations", total=n_iter)
+        calls = []
+
+        def step(k, est, combined):
+            calls.append(est.n_calls)
+            text = f"VEGAS: σ = {est.value:.5g} ± {est.error:.2g} pb"
+            if combined is not None:
+                text = f"VEGAS: σ = {combined.value:.5g} ± {combined.error:.2g} pb (χ²/dof {combined.chi2_dof:.2f})"
+            bar.update(task, completed=k + 1, description=text)
+
+        sampler, result = self.integrate(step)
+        return sampler, result, {"iterations": len(calls), "integrand_calls": sum(calls)}
+
+    def _train_madnis(self, bar):
+        from madnis_plugin.nis.driver import train_and_integrate
+
+        steps = int(self.run_card["madnis_steps"])
+        task = bar.add_task("MadNIS training", total=steps)
+
+        def on_step(record):
+            bar.update(task, completed=record["step"] + 1,
+                       description=f"MadNIS training: loss {record['loss']:.4g}, σ ≈ {record['integral']:.5g} pb")
+
+        task2 = bar.add_task("MadNIS integration", total=self.options.max_iterations)
+
+        def on_iteration(k, est, combined):
+            bar.update(task2, completed=k + 1, description=f"MadNIS: σ = {combined.value:.5g} ± "
+                       f"{combined.error:.2g} pb (χ²/dof {combined.chi2_dof:.2f})")
+
+        return train_and_integrate(self, on_step=on_step, on_iteration=on_iteration)
+
+    def run(self, console=None) -> Summary:
         timings = {}
         t0 = time.perf_counter()
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=False) as bar:
-            n_iter = self.options.warmup_iterations + self.options.max_iterations
-            task = bar.add_task("VEGAS iterations", total=n_iter)
-
-            def step(k, est, combined):
-                text = f"VEGAS: σ = {est.value:.5g} ± {est.error:.2g} pb"
-                if combined is not None:
-                    text = f"VEGAS: σ = {combined.value:.5g} ± {combined.error:.2g} pb (χ²/dof {combined.chi2_dof:.2f})"
-                bar.update(task, completed=k + 1, description=text)
-
-            sampler, result = self.integrate(step)
+        run_dir = None
+        with self._progress(console) as bar:
+            if self.sampler_name == "madnis":
+                run_dir, sampler, result, training = self._train_madnis(bar)
+                timings["training"] = training["wall_time_s"]
+                timings["integration"] = training["integration_time_s"]
+            else:
+                sampler, result, training = self._integrate_vegas(bar)
+                timings["integration"] = time.perf_counter() - t0
             self.sampler, self.result = sampler, result
-            timings["integration"] = time.perf_counter() - t0
             t1 = time.perf_counter()
             w_max = self.max_weight(sampler, max(2 * self.options.batch_size, 50_000))
             self.w_max = w_max
-            sigma = result.value
-            run_dir = new_run_dir(self.options.output or self.proc_card.parent)
-            events_path = run_dir / EVENTS_FILE
-            header = make_header(self.proc_card, self.run_card, self.process.model.param_card(),
-                                 generation_info={"Number of Events": self.nevents,
-                                                  "Integrated weight (pb)": sigma})
-            per_sub = self._per_subprocess(result)
-            init = InitInfo.from_run_card(self.run_card, [
-                ProcessInfo(xs, err, w_max.unit_weight(sigma), i + 1) for i, (xs, err) in enumerate(per_sub)])
-            task2 = bar.add_task("unweighted events", total=self.nevents)
-            with LHEWriter(events_path, init, header=header, resonances=self.resonances(),
-                           bwcutoff=float(self.run_card["bwcutoff"])) as writer:
-                n = self.events(sampler, w_max, sigma, writer, lambda k: bar.advance(task2, k))
-            timings["unweighting"] = time.perf_counter() - t1
+            if self.sampler_name == "madnis":
+                from madnis_plugin.nis.driver import finish
+
+                finish(self, run_dir, sampler, result, w_max)
+            timings["max_weight"] = time.perf_counter() - t1
+            run_dir = run_dir or new_run_dir(self.options.output or self.proc_card.parent)
+            return self.write_run(run_dir, sampler, result, w_max, bar=bar, timings=timings, t0=t0,
+                                  extra={"sampler": self.sampler_name, "training": training})
+
+    def write_run(self, run_dir: Path, sampler, result: VegasResult, w_max: MaxWeight, *, console=None,
+                  bar=None, timings: dict | None = None, t0: float | None = None,
+                  extra: dict | None = None) -> Summary:
+        """Unweighted events of an integrated sampler into run_dir: the LHE file and results.json."""
+        if bar is None:
+            with self._progress(console) as progress:
+                return self.write_run(run_dir, sampler, result, w_max, bar=progress, timings=timings, t0=t0,
+                                      extra=extra)
+        timings = dict(timings or {})
+        t0 = time.perf_counter() if t0 is None else t0
+        t1 = time.perf_counter()
+        sigma = result.value
+        events_path = run_dir / EVENTS_FILE
+        header = make_header(self.proc_card, self.run_card, self.process.model.param_card(),
+                             generation_info={"Number of Events": self.nevents,
+                                              "Integrated weight (pb)": sigma})
+        per_sub = self._per_subprocess(result)
+        init = InitInfo.from_run_card(self.run_card, [
+            ProcessInfo(xs, err, w_max.unit_weight(sigma), i + 1) for i, (xs, err) in enumerate(per_sub)])
+        task2 = bar.add_task("unweighted events", total=self.nevents)
+        with LHEWriter(events_path, init, header=header, resonances=self.resonances(),
+                       bwcutoff=float(self.run_card["bwcutoff"])) as writer:
+            n = self.events(sampler, w_max, sigma, writer, lambda k: bar.advance(task2, k))
+        timings["unweighting"] = time.perf_counter() - t1
         channels = [
             {"subprocess": e.subprocess.subprocess.process_string, "channel": e.channel,
              "diagram": e.subprocess.channel_info[e.channel].diagram + 1,
@@ -250,9 +318,9 @@ class IntegrationRun:
         write_results(run_dir, cross_section_pb=sigma, error_pb=result.error,
                       unweighting_efficiency=w_max.efficiency, n_events=n, events_file=events_path,
                       channels=channels, timings=timings,
-                      extra={"chi2_dof": result.chi2_dof, "sampler": "vegas",
+                      extra={"chi2_dof": result.chi2_dof, "sampler": self.sampler_name,
                              "overweight_fraction": w_max.overweight_fraction,
-                             "seed": self.seed, "device": str(self.device)})
+                             "seed": self.seed, "device": str(self.device), **(extra or {})})
         return Summary(sigma, result.error, result.chi2_dof, w_max.efficiency, n, run_dir, events_path,
                        channels, timings)
 

@@ -324,6 +324,25 @@ _inert("mxx_only_part_antipart", "dict", {"default": False},
 _inert("ptonium", "float", 1.0, "legacy")
 _inert("etaonium", "float", 0.6, "legacy")
 
+# --- madnis_* : MadNIS neural importance sampling (madnis only; MG5 has no such names) ---------
+# Read by madnis_plugin.nis.config.MadnisConfig. A card without them takes these defaults;
+# `madnis integrate --sampler` overrides madnis_enable.
+_MADNIS_LOSSES = ("stratified_variance", "variance", "kl")
+_core("madnis_enable", "bool", False, "sample with MadNIS (True) or multi-channel VEGAS (False)")
+_core("madnis_steps", "int", 300, "MadNIS online training steps", _non_negative)
+_core("madnis_batch_size", "int", 4096, "integrand calls per online step", _positive)
+_core("madnis_learning_rate", "float", 1e-3, "Adam learning rate (cosine decay)", _positive)
+_core("madnis_buffer_size", "int", 200000, "points kept for buffered training", _non_negative)
+_core("madnis_buffered_steps", "int", 3, "buffered steps after each online step", _non_negative)
+_core("madnis_loss", "str", "stratified_variance", "stratified_variance, variance or kl",
+      _one_of(*_MADNIS_LOSSES), lower=True)
+_core("madnis_channel_weights", "bool", True, "learn the channel weights (False: MG5's |A|^2 prior)")
+_core("madnis_drop_threshold", "float", 1e-4, "drop channels below this share of sigma (0: never)",
+      lambda v: None if 0 <= v < 1 else "expected a number in [0, 1)")
+_core("madnis_vegas_iterations", "int", 5, "VEGAS pretraining iterations (the flows' first layer)",
+      _non_negative)
+# --- end of madnis_* ----------------------------------------------------------------------------
+
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _P}
 
 _KIND_TEXT = {

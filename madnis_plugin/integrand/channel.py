@@ -8,6 +8,11 @@
       ──PDFs──► L = Σ_flavour terms f·f
     w = Φ-weight · α_c · |M|² · L / (2ŝ) · 0.3894×10⁹ pb/GeV⁻² · pass
 
+For a learned channel weight (MadNIS, madnis_plugin/nis) the point also carries the
+weight without α_c (`weight_no_alpha`) and the |A_i|²-prior of every channel of the
+subprocess (`alpha_prior` [B, n_channels], rows summing to 1; column `channel_index`
+is α_c), so that any α(x) with Σ_c α_c(x) = 1 can replace MG5's.
+
 Every step is a batched call on the tensors' device, with no host round trip.
 `evaluate` also returns what event generation needs (momenta, scales, the
 luminosity terms to pick flavour and mirror orientation). This module combines
@@ -37,6 +42,8 @@ class ChannelPoint:
     mu_f2: torch.Tensor
     alpha_s: torch.Tensor
     lumi_terms: torch.Tensor  # [B, n_terms] share of each flavour term
+    weight_no_alpha: torch.Tensor | None = None  # [B] pb: weight / α_c (0 where cuts fail)
+    alpha_prior: torch.Tensor | None = None  # [B, n_channels] |A_i|²/Σ_j|A_j|² (uniform where all vanish)
 
 
 class ChannelIntegrand:
@@ -48,6 +55,7 @@ class ChannelIntegrand:
         self.dim = channel.dim
         self.diagram = diagram
         self.channel_diagrams = list(channel_diagrams)
+        self.channel_index = self.channel_diagrams.index(diagram)  # column of alpha_prior that is α_c
         self.matrix_element = matrix_element
         self.luminosity = luminosity
         self.cuts = cuts
@@ -78,4 +86,10 @@ class ChannelIntegrand:
         s_hat = x1 * x2 * self.s_collider
         weight = ps_weight * alpha_c * me2 * lumi_terms.sum(-1) / (2 * s_hat) * GEV2_TO_PB
         weight = torch.where(passed, weight, torch.zeros_like(weight))
-        return ChannelPoint(r, momenta, x1, x2, weight, mu_r, mu_f1, mu_f2, alpha_s, lumi_terms)
+        weight_no_alpha = ps_weight * me2 * lumi_terms.sum(-1) / (2 * s_hat) * GEV2_TO_PB
+        weight_no_alpha = torch.where(passed, weight_no_alpha, torch.zeros_like(weight_no_alpha))
+        positive = denominator > 0
+        alpha_prior = torch.where(positive[:, None], channel_amp2 / torch.where(positive, denominator, 1.0)[:, None],
+                                  1.0 / channel_amp2.shape[1])
+        return ChannelPoint(r, momenta, x1, x2, weight, mu_r, mu_f1, mu_f2, alpha_s, lumi_terms,
+                            weight_no_alpha, alpha_prior)
