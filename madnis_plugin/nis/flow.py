@@ -49,6 +49,11 @@ class SplineCoupling(nn.Module):
     def __init__(self, mask: torch.Tensor, bins: int, hidden: int, layers: int):
         super().__init__()
         self.register_buffer("mask", mask.clone())
+        # index lists instead of boolean indexing (which costs a host sync on the GPU)
+        cond, trans = mask.nonzero()[:, 0], (~mask).nonzero()[:, 0]
+        self.register_buffer("cond_idx", cond, persistent=False)
+        self.register_buffer("trans_idx", trans, persistent=False)
+        self.register_buffer("unpermute", torch.argsort(torch.cat([cond, trans])), persistent=False)
         self.bins = bins
         self.n_cond = int(mask.sum())
         self.n_trans = int((~mask).sum())
@@ -68,11 +73,11 @@ class SplineCoupling(nn.Module):
         return p[..., :k], p[..., k:2 * k], p[..., 2 * k:]
 
     def forward(self, x: torch.Tensor, inverse: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-        widths, heights, derivs = self._params(x[:, self.mask])
-        y_t, logdet = rational_quadratic_spline(x[:, ~self.mask], widths, heights, derivs, inverse=inverse)
-        y = x.clone()
-        y[:, ~self.mask] = y_t
-        return y, logdet.sum(-1)
+        cond = x.index_select(1, self.cond_idx)
+        widths, heights, derivs = self._params(cond)
+        y_t, logdet = rational_quadratic_spline(x.index_select(1, self.trans_idx), widths, heights, derivs,
+                                                inverse=inverse)
+        return torch.cat([cond, y_t], dim=1).index_select(1, self.unpermute), logdet.sum(-1)
 
 
 class ChannelFlow(nn.Module):
