@@ -8,7 +8,8 @@ Stages, each batched on one device:
 2. multi-channel VEGAS over every (subprocess, channel) integrand until the requested
    accuracy (σ ± δσ, χ²/dof) — or, with the MadNIS sampler (RunOptions.sampler or the
    run_card's madnis_enable), VEGAS pretraining, flow and channel-weight training with
-   checkpoints in the run folder (madnis_plugin.nis), then σ from fresh samples;
+   checkpoints in the run folder (madnis_plugin.nis), then σ from fresh samples and
+   the later training batches;
 3. a weighted sample sets the maximum weight (madnis_plugin.events.unweight);
 4. events are drawn batch by batch, unweighted, given flavours (∝ their luminosity
    terms, mirrored events z-reflected), colour flows and helicities (from the matrix

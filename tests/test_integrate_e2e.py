@@ -147,3 +147,28 @@ def test_command_line_errors_leave_no_event_file(tmp_path):
     (tmp_path / "run_card.dat").write_text("  6500 = ebeam1\n  6500 = ebeem2\n")
     result = CliRunner().invoke(main, ["integrate", str(tmp_path / "proc_card.dat")])
     assert result.exit_code == 2 and "run_card.dat:2" in result.output and "ebeam2" in result.output
+
+
+def test_command_line_madnis_integrate_then_generate(tmp_path):
+    for card in ("proc_card.dat", "run_card.dat"):
+        shutil.copy(ROOT / "processes" / "drell_yan_zprime" / card, tmp_path / card)
+    with (tmp_path / "run_card.dat").open("a") as f:  # a short training: this checks the plumbing
+        f.write("  4 = madnis_steps\n  1024 = madnis_batch_size\n  1 = madnis_buffered_steps\n"
+                "  2 = madnis_vegas_iterations\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["integrate", str(tmp_path / "proc_card.dat"), "--sampler", "madnis",
+                                  "--nevents", "50", "--seed", "3", "--accuracy", "0.02"])
+    assert result.exit_code == 0, result.output
+    trained = tmp_path / "Events" / "run_01"
+    results = read_results(trained)
+    assert results["sampler"] == "madnis" and results["training"]["online_steps"] == 4
+    assert (trained / "madnis_checkpoint.pt").is_file()
+    result = runner.invoke(main, ["generate", str(trained), "--nevents", "30", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    generated = read_results(tmp_path / "Events" / "run_02")
+    assert generated["n_events"] == 30 and generated["cross_section_pb"] == results["cross_section_pb"]
+    result = runner.invoke(main, ["integrate", str(tmp_path / "proc_card.dat"), "--sampler", "vegas",
+                                  "--resume", str(trained)])
+    assert result.exit_code == 2 and "--resume" in result.output
+    result = runner.invoke(main, ["generate", str(tmp_path), "--nevents", "3"])
+    assert result.exit_code == 2 and "no MadNIS checkpoint" in result.output

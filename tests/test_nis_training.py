@@ -253,3 +253,20 @@ def test_checkpoint_of_other_channels_is_refused(tmp_path):
     other = make_integrator(Peaks(PEAKS + [(0.1, (0.5, 0.5), 0.1, 0.0)]), steps=1)
     with pytest.raises(CheckpointError, match="other channels"):
         other.load_state_dict(nis.state_dict())
+
+
+def test_later_training_batches_join_the_estimate_without_bias():
+    peaks = Peaks(PEAKS, floor=0.05)
+    nis = make_integrator(peaks, steps=40, batch_size=1000)
+    nis.train()
+    blocks = nis.training_estimates(5000)
+    # the second half of the 40 online steps, 1000 calls each, in blocks of >= 5000 calls
+    assert sum(b.n_calls for b in blocks) == 20 * 1000 and all(b.n_calls >= 5000 for b in blocks)
+    for b in blocks:
+        assert abs(b.value - peaks.exact) < 4 * b.error
+        assert b.value == pytest.approx(sum(b.channel_values), rel=1e-12)
+    fresh = nis.integrate(5000, iterations=2)
+    both = nis.integrate(5000, iterations=2, with_training=True)
+    assert sum(e.n_calls for e in both.iterations) == 20_000 + 10_000
+    assert both.error < fresh.error
+    assert abs(both.value - peaks.exact) < 3.5 * both.error

@@ -3,7 +3,8 @@
 - `nis_channels(entries, s)`: the run's channel integrands as MadNIS channels (α groups
   = subprocesses, shared flows = symmetry groups, features from the momenta);
 - `train_and_integrate(run, ...)`: VEGAS pretraining, training with checkpoints in the
-  run folder (or resuming from one), then σ from fresh samples;
+  run folder (or resuming from one), then σ from fresh samples combined with the
+  later training batches;
 - `finish(...)`: the final checkpoint, with σ and w_max, from which
 - `generate(run_dir, nevents)` writes more unweighted events without any training.
 
@@ -85,19 +86,22 @@ def train_and_integrate(run: IntegrationRun, *, on_step: Callable[[dict], None] 
     save_checkpoint(path, _state(run, integrator))
     t1 = time.perf_counter()
     result = integrator.integrate(o.calls_per_iteration, iterations=o.max_iterations, min_iterations=3,
-                                  rel_accuracy=o.rel_accuracy, progress=on_iteration)
+                                  rel_accuracy=o.rel_accuracy, with_training=True,
+                                  progress=on_iteration)
     if not result.value > 0:
         from madnis_plugin.integrate import ZeroCrossSection
 
         raise ZeroCrossSection(f"the cross section is {result.value:g} pb: no phase-space point passed the cuts "
                                "(check the run_card cuts and the beam energies)")
+    trained = integrator.training_estimates(o.calls_per_iteration)
     cfg = integrator.config
     training = {
         "online_steps": integrator.step,
         "buffered_steps": integrator.optimizer_steps - integrator.step,
         "integrand_calls": integrator.n_calls,
         "pretraining_calls": integrator.pretrain_calls,
-        "integration_calls": sum(e.n_calls for e in result.iterations),
+        "integration_calls": sum(e.n_calls for e in result.iterations) - sum(e.n_calls for e in trained),
+        "training_calls_in_estimate": sum(e.n_calls for e in trained),
         "wall_time_s": integrator.train_seconds,
         "integration_time_s": time.perf_counter() - t1,
         "final_loss": integrator.final_loss,

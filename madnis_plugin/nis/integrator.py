@@ -5,6 +5,7 @@
     nis.pretrain()                     # VEGAS grids per channel (the `vegas` package)
     nis.train()                        # config.steps online steps, each + buffered ones
     result = nis.integrate(20_000, iterations=5)   # σ ± δσ from fresh samples
+    result = nis.integrate(20_000, with_training=True)  # + the later training batches
     point, w = nis.weighted_points(c, n)            # events of channel c, mean(w) → σ_c
 
 A channel is a unit-cube integrand (a `ChannelIntegrand` or anything with `dim`,
@@ -48,7 +49,7 @@ from madnis_plugin.nis.config import MadnisConfig
 from madnis_plugin.nis.flow import ChannelFlow
 from madnis_plugin.nis.losses import ChannelMoments, multichannel_loss
 from madnis_plugin.nis.vegas_layer import VegasGridLayer
-from madnis_plugin.sampling.vegas_multichannel import Estimate, MultiChannelVegas, VegasResult
+from madnis_plugin.sampling.vegas_multichannel import Estimate, MultiChannelVegas, VegasResult, combine
 
 STATE_VERSION = 1
 
@@ -254,13 +255,19 @@ class MadnisIntegrator:
             moments.append(ChannelMoments.from_samples(s.f, s.log_p, log_q, alpha, counts[c] / total))
         return multichannel_loss(moments, self.config.loss)
 
-    def _update_stats(self, batches: dict[int, Samples]) -> None:
+    def _update_stats(self, batches: dict[int, Samples]) -> tuple[list[float], list[float]]:
+        """Update the channels' running means and spreads; return this batch's per-channel
+        estimates of σ_c and their errors. The weights use α after the optimizer step: any α
+        with Σ_c α_c = 1 gives an unbiased estimate from points of the density they were drawn with."""
+        values, errors = [0.0] * len(self.channels), [0.0] * len(self.channels)
         with torch.no_grad():
             for c, s in batches.items():
                 w = self._alpha(c, s.features, s.prior) * s.f * torch.exp(-s.log_p)
                 mean, std = float(w.mean()), float(w.std()) if len(w) > 1 else 0.0
+                values[c], errors[c] = mean, std / math.sqrt(len(w))
                 self.means[c] = 0.5 * (self.means[c] + abs(mean)) if self.step > 0 else abs(mean)
                 self.spread[c] = 0.5 * (self.spread[c] + std) if self.step > 0 else std
+        return values, errors
 
     def _drop_channels(self) -> list[int]:
         cfg = self.config
@@ -313,7 +320,8 @@ class MadnisIntegrator:
         record = {"step": self.step, "online": not buffered, "loss": float(loss.detach()),
                   "integral": integral, "calls": self.n_calls}
         if not buffered:
-            self._update_stats(batches)
+            record["channel_values"], record["channel_errors"] = self._update_stats(batches)
+            record["n_calls"] = int(sum(len(s) for s in batches.values()))
             self.step += 1
             dropped = self._drop_channels()
             if dropped:
@@ -359,17 +367,47 @@ class MadnisIntegrator:
             errors[c] = math.sqrt(float(w.var()) / len(w))
         return Estimate(sum(values), math.sqrt(sum(e * e for e in errors)), values, errors, int(counts.sum()))
 
+    def training_estimates(self, block_calls: int, skip_fraction: float = 0.5) -> list[Estimate]:
+        """Estimates of σ from the online training batches after the first `skip_fraction` of
+        the steps (like VEGAS's warm-up iterations, the early ones are discarded), in blocks
+        of at least `block_calls` calls; within a block the steps are averaged equally."""
+        online = [h for h in self.history if h["online"] and "channel_values" in h]
+        online = online[int(skip_fraction * len(online)):]
+        blocks: list[list[dict]] = [[]]
+        for h in online:
+            if sum(x["n_calls"] for x in blocks[-1]) >= block_calls:
+                blocks.append([])
+            blocks[-1].append(h)
+        if sum(x["n_calls"] for x in blocks[-1]) < block_calls:  # a short tail joins the block before
+            tail = blocks.pop()
+            if blocks:
+                blocks[-1] += tail
+        out = []
+        for block in blocks:
+            k = len(block)
+            values = [sum(h["channel_values"][c] for h in block) / k for c in range(len(self.channels))]
+            errors = [math.sqrt(sum(h["channel_errors"][c] ** 2 for h in block)) / k
+                      for c in range(len(self.channels))]
+            out.append(Estimate(sum(values), math.sqrt(sum(e * e for e in errors)), values, errors,
+                                sum(h["n_calls"] for h in block)))
+        return out
+
     def integrate(self, calls_per_iteration: int, *, iterations: int = 10, min_iterations: int = 3,
-                  rel_accuracy: float = 0.0,
+                  rel_accuracy: float = 0.0, with_training: bool = False,
                   progress: Callable[[int, Estimate, VegasResult], None] | None = None) -> VegasResult:
         """Fresh-sample iterations until rel_accuracy (after min_iterations) or `iterations`.
-        The sampler is fixed, so iterations are averaged with equal weights (inverse-variance
-        weights would correlate value and weight); χ²/dof checks their consistency."""
+
+        Alone, the iterations of the fixed sampler are averaged with equal weights
+        (inverse-variance weights would correlate value and weight). `with_training` also
+        uses the integrand calls of the later training steps (`training_estimates`, blocks
+        of calls_per_iteration), as VEGAS combines its adapting iterations: all estimates
+        are then combined with inverse-variance weights. χ²/dof checks their consistency."""
+        trained = self.training_estimates(calls_per_iteration) if with_training else []
         kept: list[Estimate] = []
         result = None
         for k in range(max(1, iterations)):
             kept.append(self.iterate(calls_per_iteration))
-            result = pool(kept)
+            result = combine(trained + kept) if trained else pool(kept)
             if progress:
                 progress(k, kept[-1], result)
             if len(kept) >= min_iterations and rel_accuracy > 0 and result.rel_error <= rel_accuracy:
