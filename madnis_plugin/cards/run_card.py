@@ -331,7 +331,7 @@ _MADNIS_LOSSES = ("stratified_variance", "variance", "kl")
 _core("madnis_enable", "bool", False, "sample with MadNIS (True) or multi-channel VEGAS (False)")
 _core("madnis_steps", "int", 300, "MadNIS online training steps", _non_negative)
 _core("madnis_batch_size", "int", 4096, "integrand calls per online step", _positive)
-_core("madnis_learning_rate", "float", 1e-3, "Adam learning rate (cosine decay)", _positive)
+_core("madnis_learning_rate", "float", 3e-3, "Adam learning rate (cosine decay)", _positive)
 _core("madnis_buffer_size", "int", 200000, "points kept for buffered training", _non_negative)
 _core("madnis_buffered_steps", "int", 3, "buffered steps after each online step", _non_negative)
 _core("madnis_loss", "str", "stratified_variance", "stratified_variance, variance or kl",

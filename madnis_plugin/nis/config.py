@@ -19,7 +19,7 @@ class MadnisConfig:
     # training schedule (run_card)
     steps: int = 300  # online steps (fresh integrand calls each)
     batch_size: int = 4096  # integrand calls per online step, over all channels
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-3
     buffer_size: int = 200_000  # stored points reused by buffered steps
     buffered_steps: int = 3  # buffered steps after every online step (no integrand calls)
     loss: str = "stratified_variance"
