@@ -37,3 +37,12 @@ def default_pdf():
 @pytest.fixture
 def rng() -> torch.Generator:
     return torch.Generator().manual_seed(20261123)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Training tests use tiny networks: one thread is fastest, and immune to a busy machine."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

@@ -25,12 +25,7 @@ CARD = ROOT / "processes" / "drell_yan_zprime" / "proc_card.dat"
 VECTORS = [(91.188, 2.441404), (400.0, 0.5)]  # Z and Z′ (sm_zprime: MZ′ = 400 GeV, ΓZ′ = 0.5 GeV)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def analytic(sub):

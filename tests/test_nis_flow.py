@@ -13,14 +13,7 @@ from madnis_plugin.nis.flow import ChannelFlow, coupling_masks
 from madnis_plugin.nis.splines import rational_quadratic_spline
 from madnis_plugin.nis.vegas_layer import VegasGridLayer
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny networks: one thread is fastest, and immune to a busy machine.
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def trained_vegas_map(dim: int = 3, ninc: int = 20, width: float = 0.03) -> vegas.AdaptiveMap:

@@ -15,13 +15,7 @@ from madnis_plugin.nis.channel_weights import ChannelWeightNet
 from madnis_plugin.nis.checkpoint import load_checkpoint, save_checkpoint
 from madnis_plugin.nis.losses import ChannelMoments, multichannel_loss
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def gaussian(x: torch.Tensor, centre: tuple[float, float], width: float, rho: float = 0.0) -> torch.Tensor:
