@@ -264,3 +264,11 @@ def test_later_training_batches_join_the_estimate_without_bias():
     assert sum(e.n_calls for e in both.iterations) == 20_000 + 10_000
     assert both.error < fresh.error
     assert abs(both.value - peaks.exact) < 3.5 * both.error
+
+
+def test_training_estimates_are_whole_blocks():
+    nis = make_integrator(Peaks(PEAKS), steps=6, batch_size=1000, buffered_steps=0)
+    nis.train()
+    assert nis.training_estimates(5000) == []  # 3 steps in the second half: too few calls
+    assert [b.n_calls for b in nis.training_estimates(1000)] == [1000, 1000, 1000]
+    assert [b.n_calls for b in nis.training_estimates(2000)] == [3000]

@@ -378,10 +378,11 @@ class MadnisIntegrator:
             if sum(x["n_calls"] for x in blocks[-1]) >= block_calls:
                 blocks.append([])
             blocks[-1].append(h)
-        if sum(x["n_calls"] for x in blocks[-1]) < block_calls:  # a short tail joins the block before
+        if len(blocks) > 1 and sum(x["n_calls"] for x in blocks[-1]) < block_calls:
             tail = blocks.pop()
-            if blocks:
-                blocks[-1] += tail
+            blocks[-1] += tail  # a short tail joins the block before
+        # a lone short block is left out: its error estimate is too noisy to weight it by
+        blocks = [b for b in blocks if sum(x["n_calls"] for x in b) >= block_calls]
         out = []
         for block in blocks:
             k = len(block)
