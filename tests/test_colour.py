@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from _tree_amplitudes import FABC, TA
 
 from madnis_plugin import models
 from madnis_plugin.codegen.program import build_program
@@ -21,18 +22,7 @@ from madnis_plugin.colour import colour_matrix
 from madnis_plugin.colour.algebra import parse_colour
 from madnis_plugin.process.diagrams import generate_diagrams
 
-_L = np.zeros((8, 3, 3), complex)
-_L[0][0, 1] = _L[0][1, 0] = 1
-_L[1][0, 1], _L[1][1, 0] = -1j, 1j
-_L[2][0, 0], _L[2][1, 1] = 1, -1
-_L[3][0, 2] = _L[3][2, 0] = 1
-_L[4][0, 2], _L[4][2, 0] = -1j, 1j
-_L[5][1, 2] = _L[5][2, 1] = 1
-_L[6][1, 2], _L[6][2, 1] = -1j, 1j
-_L[7] = np.diag([1, 1, -2]) / np.sqrt(3)
-T = _L / 2
-# [T^a, T^b] = i f^abc T^c  =>  f^abc = -2i Tr([T^a, T^b] T^c)
-F = np.real(-2j * (np.einsum("aij,bjk,cki->abc", T, T, T) - np.einsum("bij,ajk,cki->abc", T, T, T)))
+T, F = TA, FABC  # Gell-Mann T^a and f^abc, built once in tests/_tree_amplitudes.py
 
 
 @pytest.fixture(scope="module")
