@@ -31,3 +31,13 @@ class CardError(ValueError):
 
     def __reduce__(self):  # keep the error picklable (multiprocessing, pytest-xdist)
         return (type(self), (self.path, self.line, self.message))
+
+
+def read_card_text(path: str | os.PathLike[str], kind: str) -> str:
+    """The text of a card file; a CardError naming the file and the `kind` of card if it
+    cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise CardError(path, None, f"cannot read {kind}: {exc.strerror or exc}") from exc

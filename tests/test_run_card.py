@@ -295,3 +295,14 @@ def test_card_survives_pickling() -> None:
 
     card = RunCard.default().with_overrides(ptj=33)
     assert pickle.loads(pickle.dumps(card)) == card
+
+
+def test_unreadable_cards_name_the_file_and_the_kind(tmp_path):
+    from madnis_plugin.cards.proc_card import ProcCard
+    from madnis_plugin.models.param_card import ParamCard
+
+    missing = tmp_path / "nothing.dat"
+    for read, kind in ((ProcCard.from_file, "proc_card"), (RunCard.from_file, "run_card"),
+                       (ParamCard.read, "param_card")):
+        with pytest.raises(CardError, match=f"nothing.dat: cannot read (the )?{kind}"):
+            read(missing)

@@ -19,9 +19,8 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from madnis_plugin.errors import CardError
+from madnis_plugin.errors import CardError, read_card_text
 
 __all__ = [
     "LaunchSpec",
@@ -209,12 +208,7 @@ class ProcCard:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> ProcCard:
         """Parse a proc_card file; raises CardError (with file and line) when it is invalid."""
-        p = Path(path)
-        try:
-            text = p.read_text()
-        except OSError as exc:
-            raise CardError(str(p), None, f"cannot read proc_card: {exc.strerror or exc}") from exc
-        return cls.from_string(text, path=str(p))
+        return cls.from_string(read_card_text(path, "proc_card"), path=os.fspath(path))
 
     @classmethod
     def from_string(cls, text: str, path: str = "<string>") -> ProcCard:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from madnis_plugin.errors import CardError
+from madnis_plugin.errors import CardError, read_card_text
 
 __all__ = ["DEFAULT_TEMPLATE", "PARAMETERS", "Parameter", "RunCard"]
 
@@ -496,12 +496,7 @@ class RunCard:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> RunCard:
         """Read an MG5 run_card; CardError (file, line, what was expected) when it is invalid."""
-        p = Path(path)
-        try:
-            text = p.read_text()
-        except OSError as exc:
-            raise CardError(str(p), None, f"cannot read run_card: {exc.strerror or exc}") from exc
-        return cls.from_string(text, path=str(p))
+        return cls.from_string(read_card_text(path, "run_card"), path=os.fspath(path))
 
     @classmethod
     def from_string(cls, text: str, path: str = "<string>") -> RunCard:

@@ -24,7 +24,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from madnis_plugin.errors import CardError
+from madnis_plugin.errors import CardError, read_card_text
 
 if TYPE_CHECKING:
     from madnis_plugin.models.model import Model
@@ -115,12 +115,7 @@ class ParamCard:
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> ParamCard:
         """Read a param_card file."""
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError as exc:
-            raise CardError(path, None, f"cannot read the param_card: {exc.strerror or exc}") from exc
-        return cls.parse(text, path=os.path.basename(os.fspath(path)))
+        return cls.parse(read_card_text(path, "the param_card"), path=os.path.basename(os.fspath(path)))
 
     @classmethod
     def parse(cls, text: str, path: str | os.PathLike[str] | None = None) -> ParamCard:
