@@ -44,30 +44,26 @@ def main() -> None:
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the folder of PROC_CARD)")
-@click.option("--accuracy", type=click.FloatRange(min=0, min_open=True), default=0.005, show_default=True,
+@click.option("--accuracy", type=click.FloatRange(min=0, min_open=True), default=0.002, show_default=True,
               help="target relative error of the cross section")
 @click.option("--sampler", type=click.Choice(["vegas", "madnis"]),
               help="multi-channel VEGAS or MadNIS neural importance sampling "
                    "(default: the run_card's madnis_enable, else vegas)")
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="continue the MadNIS training saved in this run folder (Events/run_NN)")
+              help="continue from the sampler saved in this run folder (Events/run_NN), into a new run folder")
 def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, nevents: int | None,
               seed: int | None, device: str, output: Path | None, accuracy: float, sampler: str | None,
               resume: Path | None) -> None:
     """Integrate the process of PROC_CARD and write unweighted LHE events.
 
     Prints σ ± δσ, writes Events/run_NN/unweighted_events.lhe.gz and results.json
-    (with MadNIS also madnis_checkpoint.pt, for --resume and `madnis generate`).
+    and madnis_checkpoint.pt (the sampler, for --resume and `madnis generate`).
     """
+    from madnis_plugin.checkpoint import CheckpointError
     from madnis_plugin.errors import CardError
     from madnis_plugin.integrate import IntegrationRun, RunOptions, ZeroCrossSection
-    from madnis_plugin.nis.checkpoint import CheckpointError
 
     _check_device(device)
-    if resume is not None:
-        sampler = sampler or "madnis"
-        if sampler != "madnis":
-            _fail("--resume continues a MadNIS training: it needs --sampler madnis")
     options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy,
                          sampler=sampler, resume=resume)
     try:
@@ -94,14 +90,14 @@ def _check_device(device: str) -> None:
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the trained run's)")
 def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, output: Path | None) -> None:
-    """More unweighted events from the trained MadNIS sampler of RUN_DIR, without training.
+    """More unweighted events from the sampler saved in RUN_DIR, without training or integrating.
 
-    RUN_DIR is a run folder of `madnis integrate --sampler madnis` (Events/run_NN); the
-    events go to a new run folder with the trained run's σ and maximum weight.
+    RUN_DIR is a run folder of `madnis integrate` (Events/run_NN); the events go to a new
+    run folder with the saved run's σ and maximum weights.
     """
+    from madnis_plugin.checkpoint import CheckpointError
     from madnis_plugin.errors import CardError
-    from madnis_plugin.nis.checkpoint import CheckpointError
-    from madnis_plugin.nis.driver import generate as generate_events
+    from madnis_plugin.integrate import generate as generate_events
 
     if device:
         _check_device(device)
@@ -122,6 +118,8 @@ def _print_summary(title: str, summary) -> None:
     table.add_row("unweighted events", f"{summary.n_events}")
     table.add_row("events file", str(summary.events_file))
     table.add_row("time", ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
+    for text in getattr(summary, "warnings", []):
+        table.add_row("[yellow]warning[/]", text)
     console.print(table)
 
 

@@ -5,40 +5,50 @@
 
 Stages, each batched on one device:
 1. cards → Process (subprocesses, diagrams, channels) and compiled matrix elements;
-2. multi-channel VEGAS over every (subprocess, channel) integrand until the requested
-   accuracy (σ ± δσ, χ²/dof) — or, with the MadNIS sampler (RunOptions.sampler or the
-   run_card's madnis_enable), VEGAS pretraining, flow and channel-weight training with
-   checkpoints in the run folder (madnis_plugin.nis), then σ from fresh samples and
-   the later training batches;
-3. a weighted sample sets the maximum weight (madnis_plugin.events.unweight);
-4. events are drawn batch by batch, unweighted, given flavours (∝ their luminosity
+2. the sampler (sampling/protocol.py: multi-channel VEGAS, or MadNIS with RunOptions.sampler
+   or the run_card's madnis_enable) prepares — VEGAS survey, or MadNIS pretraining and
+   training — with checkpoints in the run folder;
+3. the refine: σ from the frozen sampler, calls by variance, to the requested accuracy
+   (sampling/refine.py), with the heavy-tail and accuracy warnings;
+4. each channel's maximum weight from its refine weights (events/unweight.py);
+5. events in blocks: channels drawn ∝ σ_c, unweighted, given flavours (∝ their luminosity
    terms, mirrored events z-reflected), colour flows and helicities (from the matrix
-   element), and streamed to Events/run_NN/unweighted_events.lhe.gz (atomically);
-5. results.json with σ, δσ, efficiency, per-channel contributions and timings.
+   element), shuffled (events/mixing.py) and streamed to
+   Events/run_NN/unweighted_events.lhe.gz (atomically);
+6. results.json with σ, δσ, efficiency, per-channel and per-subprocess parts (which add
+   up to σ), warnings and timings.
 
-Memory stays bounded by the batch size whatever the number of events. A failure or
-interruption leaves no partial event file. This module orchestrates; the physics
-is in integrand/, the sampling in sampling/, the output in events/.
+The driver does not know which sampler it drives. Memory stays bounded by the batch
+size whatever the number of events. A failure or interruption leaves no partial event
+file. This module orchestrates; the physics is in integrand/, the sampling in
+sampling/ and nis/, the output in events/.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from madnis_plugin.cards.run_card import RunCard
+from madnis_plugin.checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
 from madnis_plugin.errors import CardError
 from madnis_plugin.events.lhe import EventBatch, InitInfo, LHEWriter, ProcessInfo, Resonance, make_header
-from madnis_plugin.events.run_dir import EVENTS_FILE, new_run_dir, write_results
-from madnis_plugin.events.unweight import MaxWeight, unweight
+from madnis_plugin.events.mixing import concat, shuffled, take
+from madnis_plugin.events.run_dir import EVENTS_FILE, RESULTS_FILE, new_run_dir, write_results
+from madnis_plugin.events.unweight import ChannelMaxWeights, MaxWeight, unweight
 from madnis_plugin.integrand.build import build_integrands
 from madnis_plugin.process.process import Process
-from madnis_plugin.sampling.vegas_multichannel import MultiChannelVegas, VegasResult
+from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
+from madnis_plugin.sampling.protocol import Progress, Sampler
+from madnis_plugin.sampling.refine import RefineSettings, allocate
+from madnis_plugin.sampling.vegas_sampler import SurveySettings, VegasSampler
 
 
 class ZeroCrossSection(RuntimeError):
@@ -51,14 +61,19 @@ class RunOptions:
     seed: int | None = None  # None: the run_card's iseed (0 → 1)
     device: str = "cpu"
     output: Path | None = None  # process folder holding Events/; default: beside the proc_card
-    calls_per_iteration: int = 20_000
-    warmup_iterations: int = 3
-    max_iterations: int = 10
-    rel_accuracy: float = 0.005
-    batch_size: int = 50_000
+    calls_per_iteration: int = 50_000  # survey iterations, and the refine's smallest iteration
+    survey_iterations: int = 5
+    min_calls_per_channel: int = 2000  # per survey iteration, so every channel's grid adapts
+    rel_accuracy: float = 0.002  # the refine's target δσ/σ
+    min_iterations: int = 3
+    max_calls_per_iteration: int = 1_000_000
+    max_calls: int = 20_000_000  # the refine stops here, with a warning if short of the target
+    batch_size: int = 200_000  # most points evaluated at once while unweighting
+    events_per_block: int = 5000  # events shuffled together before they are written
     max_weight_eps: float = 1e-3
+    max_weight_sample: int = 400_000  # refine weights kept per channel for its w_max
     sampler: str | None = None  # "vegas" or "madnis"; None: the run_card's madnis_enable
-    resume: Path | None = None  # a MadNIS run folder whose checkpoint training continues from
+    resume: Path | None = None  # a run folder whose checkpoint the sampler continues from
 
 
 @dataclass
@@ -72,6 +87,7 @@ class Summary:
     events_file: Path
     channels: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 class IntegrationRun:
@@ -85,10 +101,10 @@ class IntegrationRun:
         self.seed = seed if seed > 0 else 1
         self.device = torch.device(options.device)
         self.sampler_name = options.sampler or ("madnis" if run_card["madnis_enable"] else "vegas")
+        if options.resume is not None and options.sampler is None:  # the saved run's sampler
+            self.sampler_name = load_checkpoint(options.resume).get("sampler", self.sampler_name)
         if self.sampler_name not in ("vegas", "madnis"):
             raise ValueError(f"unknown sampler '{self.sampler_name}' (expected vegas or madnis)")
-        if options.resume is not None and self.sampler_name != "madnis":
-            raise ValueError("--resume continues a MadNIS training: use it with the madnis sampler")
         if matrix_element_of is None:
             from madnis_plugin.integrand.matrix_elements import SubprocessMatrixElement
 
@@ -117,42 +133,52 @@ class IntegrationRun:
         process = Process.from_card(proc_card, param_card=param_card)
         return cls(proc_card, process, card, options)
 
-    # --- stages ----------------------------------------------------------------------
+    # --- the sampler ------------------------------------------------------------------
 
-    def integrate(self, progress: Callable | None = None) -> tuple[MultiChannelVegas, VegasResult]:
+    def make_sampler(self) -> Sampler:
+        """The run's sampler (sampling/protocol.py): multi-channel VEGAS or MadNIS."""
         o = self.options
-        sampler = MultiChannelVegas([e.integrand for e in self.entries], device=self.device, seed=self.seed)
-        result = sampler.integrate(o.calls_per_iteration, warmup=o.warmup_iterations,
-                                   max_iterations=o.max_iterations, rel_accuracy=o.rel_accuracy,
-                                   progress=progress)
+        if self.sampler_name == "madnis":
+            from madnis_plugin.nis.config import MadnisConfig
+            from madnis_plugin.nis.sampler import MadnisSampler
+
+            config = MadnisConfig.from_run_card(self.run_card)
+            config.vegas_calls = o.calls_per_iteration
+            return MadnisSampler(self.entries, self.process.sqrt_s**2, config, device=self.device, seed=self.seed)
+        survey = SurveySettings(o.calls_per_iteration, o.survey_iterations, o.min_calls_per_channel)
+        return VegasSampler([e.integrand for e in self.entries], survey, device=self.device, seed=self.seed)
+
+    def refine_settings(self) -> RefineSettings:
+        o = self.options
+        return RefineSettings(rel_accuracy=o.rel_accuracy, calls_per_iteration=o.calls_per_iteration,
+                              max_calls_per_iteration=o.max_calls_per_iteration, min_iterations=o.min_iterations,
+                              max_calls=o.max_calls, keep_weights=o.max_weight_sample)
+
+    def integrate(self, sampler: Sampler | None = None, progress: Progress | None = None,
+                  checkpoint: Callable[[], None] | None = None
+                  ) -> tuple[Sampler, IntegrationResult, list[ChannelStats], dict]:
+        """Survey (or training), then the refine: (sampler, result, channel stats, figures)."""
+        sampler = sampler or self.make_sampler()
+        figures = sampler.prepare(progress, checkpoint)
+        result, stats = sampler.refine(self.refine_settings(), progress)
         if not result.value > 0:
             raise ZeroCrossSection(
                 f"the cross section is {result.value:g} pb: no phase-space point passed the cuts "
                 "(check the run_card cuts and the beam energies)")
-        return sampler, result
+        return sampler, result, stats, figures
 
-    def _draw(self, sampler: MultiChannelVegas, n: int):
-        """Weighted points from every channel, calls ∝ the channels' integrals.
-        Yields (entry, point, W) with mean(W over all) estimating σ."""
-        counts = sampler.allocate(n, by=sampler.means)
+    def weighted_sample(self, sampler: Sampler, n: int, result: IntegrationResult):
+        """Fresh weighted points of every channel, calls ∝ σ_c: yields (c, point, W) with
+        mean(W over all points) estimating σ (for checks of the unweighted events)."""
+        counts = allocate(n, np.maximum(np.array(result.channel_values), 0.0), sampler.active, 0.0)
         total = int(counts.sum())
-        for c, m in enumerate(counts):
-            if m == 0:  # a channel MadNIS dropped
-                continue
-            if hasattr(sampler, "weighted_points"):  # MadNIS: learned α_c(x) and flow density
-                point, w = sampler.weighted_points(c, int(m))
-            else:
-                _, r, jac = sampler.draw(c, int(m))
-                point = self.entries[c].integrand.evaluate(r)
-                w = point.weight * jac
-            yield c, point, w * (total / int(m))
+        for c in np.flatnonzero(counts):
+            point, w = sampler.weighted_points(int(c), int(counts[c]))
+            yield int(c), point, w * (total / int(counts[c]))
 
-    def max_weight(self, sampler: MultiChannelVegas, n: int) -> MaxWeight:
-        weights = torch.cat([w for _, _, w in self._draw(sampler, n)])
-        if not bool(torch.all(torch.isfinite(weights))):
-            raise FloatingPointError("the integrand returned NaN or infinite weights "
-                                     "(check the param_card: masses, widths, couplings)")
-        return MaxWeight.estimate(weights, self.options.max_weight_eps)
+    def max_weights(self, stats: list[ChannelStats]) -> ChannelMaxWeights:
+        """Each channel's w_max from its refine weights (MG5 unweights channel by channel too)."""
+        return ChannelMaxWeights.estimate([s.weights for s in stats], self.options.max_weight_eps)
 
     def resonances(self) -> dict[int, list[Resonance]]:
         """Per channel: the massive s-channel propagators of its diagram that are decays.
@@ -172,26 +198,57 @@ class IntegrationRun:
             ]
         return out
 
-    def events(self, sampler: MultiChannelVegas, w_max: MaxWeight, sigma: float, writer: LHEWriter,
+    # --- events -----------------------------------------------------------------------
+
+    def events(self, sampler: Sampler, w_max: ChannelMaxWeights, result: IntegrationResult, writer: LHEWriter,
                progress: Callable[[int], None] | None = None) -> int:
+        """Write self.nevents unweighted events, a fair sample in every prefix.
+
+        Blocks of events: the channel of each event is drawn ∝ its σ_c (multinomial),
+        each channel's events come from hit-or-miss against its own w_max (surplus kept
+        for later blocks: it is as fair a sample of the channel as fresh events), and the
+        block is shuffled before it is written."""
         gen = torch.Generator(device=self.device).manual_seed(self.seed + 1)
-        unit = w_max.unit_weight(sigma)
+        rng = np.random.default_rng(self.seed + 2)
+        sigma = result.value
+        shares = np.array([max(v, 0.0) if w is not None else 0.0
+                           for v, w in zip(result.channel_values, w_max.per_channel, strict=True)])
+        shares = shares / shares.sum()
         aqed = 1.0 / float(self.process.model.param("aEWM1"))
+        surplus: dict[int, list[EventBatch]] = {}
         written = 0
         while written < self.nevents:
-            for c, point, weights in self._draw(sampler, self.options.batch_size):
-                kept = unweight(weights, w_max, gen)
-                if kept.n_kept == 0:
-                    continue
-                idx = kept.keep.nonzero().squeeze(1)[: self.nevents - written]
-                batch = self._event_batch(c, point, idx, kept.weight[idx] * unit, aqed, gen)
+            block = min(self.options.events_per_block, self.nevents - written)
+            counts = rng.multinomial(block, shares)
+            batches = [self._channel_events(sampler, c, int(k), w_max.per_channel[c], sigma, aqed, gen, surplus)
+                       for c, k in enumerate(counts) if k > 0]
+            for batch in shuffled(batches, gen):
                 writer.write(batch)
-                written += len(idx)
-                if progress:
-                    progress(len(idx))
-                if written >= self.nevents:
-                    break
+            written += block
+            if progress:
+                progress(block)
         return written
+
+    def _channel_events(self, sampler: Sampler, c: int, k: int, w_max: MaxWeight, sigma: float, aqed: float,
+                        gen: torch.Generator, surplus: dict[int, list[EventBatch]]) -> EventBatch:
+        """k unweighted events of channel c (from its surplus first, then fresh points)."""
+        have = surplus.pop(c, [])
+        n_have = sum(len(b) for b in have)
+        unit = w_max.unit_weight(sigma)
+        while n_have < k:
+            # enough points for the missing events at the channel's acceptance, plus a margin
+            n = int(min(self.options.batch_size, 1.2 * (k - n_have) / max(w_max.acceptance, 1e-6) + 64))
+            point, weights = sampler.weighted_points(c, n)
+            kept = unweight(weights, w_max, gen)
+            if kept.n_kept == 0:
+                continue
+            idx = kept.keep.nonzero().squeeze(1)
+            have.append(self._event_batch(c, point, idx, kept.weight[idx] * unit, aqed, gen))
+            n_have += len(idx)
+        events = concat(have) if len(have) > 1 else have[0]
+        if n_have > k:
+            surplus[c] = [take(events, slice(k, None))]
+        return take(events, slice(0, k))
 
     def _event_batch(self, c: int, point, idx: torch.Tensor, weight: torch.Tensor, aqed: float,
                      gen: torch.Generator) -> EventBatch:
@@ -228,66 +285,68 @@ class IntegrationRun:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         return Progress(*columns, console=console, transient=False)
 
-    def _integrate_vegas(self, bar) -> tuple[MultiChannelVegas, VegasResult, dict]:
-        n_iter = self.options.warmup_iterations + self.options.max_iterations
-        task = bar.add_task("VEGAS iterations", total=n_iter)
-        calls = []
+    @staticmethod
+    def _stage_bars(bar) -> Progress:
+        """A Progress callback that keeps one rich bar per stage."""
+        tasks: dict[str, int] = {}
 
-        def step(k, est, combined):
-            calls.append(est.n_calls)
-            text = f"VEGAS: σ = {est.value:.5g} ± {est.error:.2g} pb"
-            if combined is not None:
-                text = f"VEGAS: σ = {combined.value:.5g} ± {combined.error:.2g} pb (χ²/dof {combined.chi2_dof:.2f})"
-            bar.update(task, completed=k + 1, description=text)
+        def update(stage: str, done: int, total: int, text: str) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(text, total=total or None)
+            bar.update(tasks[stage], completed=done, description=text, total=total or None)
 
-        sampler, result = self.integrate(step)
-        return sampler, result, {"iterations": len(calls), "integrand_calls": sum(calls)}
+        return update
 
-    def _train_madnis(self, bar):
-        from madnis_plugin.nis.driver import train_and_integrate
+    def _cards(self) -> dict[str, str]:
+        return {"proc_card": str(self.proc_card.resolve()), "proc_card_text": self.proc_card.read_text(),
+                "run_card": self.run_card.to_string(), "param_card": self.process.model.param_card().to_string()}
 
-        steps = int(self.run_card["madnis_steps"])
-        task = bar.add_task("MadNIS training", total=steps)
+    def _save(self, run_dir: Path, sampler: Sampler, final: dict | None = None) -> None:
+        save_checkpoint(checkpoint_path(run_dir), {
+            "sampler": self.sampler_name, "state": sampler.state_dict(), "cards": self._cards(),
+            "seed": self.seed, "device": str(self.device), "final": final})
 
-        def on_step(record):
-            bar.update(task, completed=record["step"] + 1,
-                       description=f"MadNIS training: loss {record['loss']:.4g}, σ ≈ {record['integral']:.5g} pb")
-
-        task2 = bar.add_task("MadNIS integration", total=self.options.max_iterations)
-
-        def on_iteration(k, est, combined):
-            bar.update(task2, completed=k + 1, description=f"MadNIS: σ = {combined.value:.5g} ± "
-                       f"{combined.error:.2g} pb (χ²/dof {combined.chi2_dof:.2f})")
-
-        return train_and_integrate(self, on_step=on_step, on_iteration=on_iteration)
+    def _resume(self, sampler: Sampler) -> dict:
+        """Load the checkpoint of options.resume into sampler, refusing one made for other cards."""
+        state = load_checkpoint(self.options.resume)
+        if state.get("sampler") != self.sampler_name:
+            raise CheckpointError(f"{self.options.resume}: the checkpoint is of the {state.get('sampler')} "
+                                  f"sampler, not {self.sampler_name}")
+        changed = changed_cards(state["cards"], self._cards())
+        if changed:
+            raise CheckpointError(f"{self.options.resume}: the checkpoint was made for other cards ({changed}); "
+                                  "start a new run instead of resuming")
+        sampler.load_state_dict(state["state"])
+        return state
 
     def run(self, console=None) -> Summary:
         timings = {}
         t0 = time.perf_counter()
-        run_dir = None
-        with self._progress(console) as bar:
-            if self.sampler_name == "madnis":
-                run_dir, sampler, result, training = self._train_madnis(bar)
-                timings["training"] = training["wall_time_s"]
-                timings["integration"] = training["integration_time_s"]
-            else:
-                sampler, result, training = self._integrate_vegas(bar)
+        sampler = self.make_sampler()
+        resumed = self._resume(sampler) if self.options.resume is not None else None
+        run_dir = new_run_dir(self.options.output or self.proc_card.parent)
+        try:
+            with self._progress(console) as bar:
+                sampler, result, stats, figures = self.integrate(
+                    sampler, self._stage_bars(bar), checkpoint=lambda: self._save(run_dir, sampler))
                 timings["integration"] = time.perf_counter() - t0
-            self.sampler, self.result = sampler, result
-            t1 = time.perf_counter()
-            w_max = self.max_weight(sampler, max(2 * self.options.batch_size, 50_000))
-            self.w_max = w_max
-            if self.sampler_name == "madnis":
-                from madnis_plugin.nis.driver import finish
+                t1 = time.perf_counter()
+                w_max = self.max_weights(stats)
+                timings["max_weight"] = time.perf_counter() - t1
+                self.sampler, self.result, self.w_max = sampler, result, w_max
+                self._save(run_dir, sampler, {"result": result.as_dict(), "w_max": w_max.as_dict()})
+                extra = {"sampler": self.sampler_name, ("training" if self.sampler_name == "madnis" else "survey"): figures}
+                if resumed is not None:
+                    extra["resumed_from"] = str(Path(self.options.resume).resolve())
+                return self.write_run(run_dir, sampler, result, w_max, bar=bar, timings=timings, t0=t0,
+                                      extra=extra)
+        except BaseException:
+            if not any(p.name == RESULTS_FILE for p in run_dir.iterdir()):
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
 
-                finish(self, run_dir, sampler, result, w_max)
-            timings["max_weight"] = time.perf_counter() - t1
-            run_dir = run_dir or new_run_dir(self.options.output or self.proc_card.parent)
-            return self.write_run(run_dir, sampler, result, w_max, bar=bar, timings=timings, t0=t0,
-                                  extra={"sampler": self.sampler_name, "training": training})
-
-    def write_run(self, run_dir: Path, sampler, result: VegasResult, w_max: MaxWeight, *, console=None,
-                  bar=None, timings: dict | None = None, t0: float | None = None,
+    def write_run(self, run_dir: Path, sampler: Sampler, result: IntegrationResult, w_max: ChannelMaxWeights, *,
+                  console=None, bar=None, timings: dict | None = None, t0: float | None = None,
                   extra: dict | None = None) -> Summary:
         """Unweighted events of an integrated sampler into run_dir: the LHE file and results.json."""
         if bar is None:
@@ -304,46 +363,115 @@ class IntegrationRun:
                                               "Integrated weight (pb)": sigma})
         per_sub = self._per_subprocess(result)
         init = InitInfo.from_run_card(self.run_card, [
-            ProcessInfo(xs, err, w_max.unit_weight(sigma), i + 1) for i, (xs, err) in enumerate(per_sub)])
+            ProcessInfo(xs, err, sigma, i + 1) for i, (xs, err) in enumerate(per_sub)])
         task2 = bar.add_task("unweighted events", total=self.nevents)
         with LHEWriter(events_path, init, header=header, resonances=self.resonances(),
                        bwcutoff=float(self.run_card["bwcutoff"])) as writer:
-            n = self.events(sampler, w_max, sigma, writer, lambda k: bar.advance(task2, k))
+            n = self.events(sampler, w_max, result, writer, lambda k: bar.advance(task2, k))
         timings["unweighting"] = time.perf_counter() - t1
         channels = [
             {"subprocess": e.subprocess.subprocess.process_string, "channel": e.channel,
              "diagram": e.subprocess.channel_info[e.channel].diagram + 1,
              "cross_section_pb": v, "error_pb": err}
-            for e, v, err in zip(self.entries, *self._channel_values(result), strict=True)]
+            for e, v, err in zip(self.entries, result.channel_values, result.channel_errors, strict=True)]
         timings["total"] = time.perf_counter() - t0
+        shares = np.maximum(np.array(result.channel_values), 0.0) / sigma
+        efficiency = w_max.efficiency(shares)
         write_results(run_dir, cross_section_pb=sigma, error_pb=result.error,
-                      unweighting_efficiency=w_max.efficiency, n_events=n, events_file=events_path,
+                      unweighting_efficiency=efficiency, n_events=n, events_file=events_path,
                       channels=channels, timings=timings,
                       extra={"chi2_dof": result.chi2_dof, "sampler": self.sampler_name,
-                             "overweight_fraction": w_max.overweight_fraction,
+                             "integrand_calls": result.n_calls, "refine_iterations": len(result.iterations),
+                             "target_accuracy": result.target_accuracy,
+                             "tail_sigma_share": result.tail_sigma_share,
+                             "tail_variance_share": result.tail_variance_share,
+                             "warnings": list(result.warnings),
+                             "overweight_fraction": w_max.overweight_fraction(shares),
+                             "subprocesses": [{"subprocess": sub.subprocess.process_string,
+                                               "cross_section_pb": xs, "error_pb": err}
+                                              for sub, (xs, err) in zip(self.process.subprocesses, per_sub,
+                                                                        strict=True)],
                              "seed": self.seed, "device": str(self.device), **(extra or {})})
-        return Summary(sigma, result.error, result.chi2_dof, w_max.efficiency, n, run_dir, events_path,
-                       channels, timings)
+        return Summary(sigma, result.error, result.chi2_dof, efficiency, n, run_dir, events_path,
+                       channels, timings, list(result.warnings))
 
-    @staticmethod
-    def _channel_values(result: VegasResult) -> tuple[list[float], list[float]]:
-        """Per-channel σ and δσ: inverse-variance combination over the kept iterations."""
-        its = result.iterations
-        values, errors = [], []
-        for c in range(len(its[0].channel_values)):
-            w = [1 / e.channel_errors[c] ** 2 if e.channel_errors[c] > 0 else 0.0 for e in its]
-            if sum(w) == 0:
-                values.append(sum(e.channel_values[c] for e in its) / len(its))
-                errors.append(0.0)
-            else:
-                values.append(sum(wi * e.channel_values[c] for wi, e in zip(w, its)) / sum(w))
-                errors.append(1 / math.sqrt(sum(w)))
-        return values, errors
-
-    def _per_subprocess(self, result: VegasResult) -> list[tuple[float, float]]:
-        values, errors = self._channel_values(result)
+    def _per_subprocess(self, result: IntegrationResult) -> list[tuple[float, float]]:
+        """σ ± δσ per subprocess: sums of its channels' parts (so they add up to σ)."""
         out = [[0.0, 0.0] for _ in self.process.subprocesses]
-        for e, v, err in zip(self.entries, values, errors, strict=True):
+        for e, v, err in zip(self.entries, result.channel_values, result.channel_errors, strict=True):
             out[e.subprocess.index][0] += v
             out[e.subprocess.index][1] += err * err
         return [(v, math.sqrt(e2)) for v, e2 in out]
+
+
+# Run-card entries that do not change the physics a sampler was trained for.
+_NOT_PHYSICS = {"nevents", "iseed", "run_tag", "madnis_steps", "madnis_enable", "use_syst", "event_norm"}
+
+
+def changed_cards(old: dict[str, str], new: dict[str, str]) -> str:
+    """What differs between two runs' cards in a way that changes the integrand ('' if nothing)."""
+    from madnis_plugin.cards.proc_card import ProcCard
+
+    changes = []
+    pa, pb = ProcCard.from_string(old["proc_card_text"]), ProcCard.from_string(new["proc_card_text"])
+    if [str(p) for p in pa.processes] != [str(p) for p in pb.processes] or pa.model != pb.model:
+        changes.append("the process or model of the proc_card")
+    a, b = RunCard.from_string(old["run_card"]).as_dict(), RunCard.from_string(new["run_card"]).as_dict()
+    for key in sorted(set(a) | set(b)):
+        if key not in _NOT_PHYSICS and a.get(key) != b.get(key):
+            changes.append(f"run_card {key}: {a.get(key)} -> {b.get(key)}")
+    va, vb = _param_values(old["param_card"]), _param_values(new["param_card"])
+    for key in sorted(set(va) | set(vb), key=str):
+        if va.get(key) != vb.get(key):
+            changes.append(f"param_card {key[0]} {' '.join(map(str, key[1]))}: {va.get(key)} -> {vb.get(key)}")
+    return "; ".join(changes)
+
+
+def _param_values(text: str) -> dict:
+    from madnis_plugin.models.param_card import ParamCard
+
+    card = ParamCard.parse(text)
+    out = {(name, idx): e.value for name, block in card.blocks.items() for idx, e in block.entries.items()}
+    out.update({("decay", (pdg,)): d.width for pdg, d in card.decays.items()})
+    return out
+
+
+def generate(run_dir: str | Path, nevents: int, *, seed: int | None = None, device: str | None = None,
+             output: Path | None = None, matrix_element_of: Callable | None = None, console=None) -> Summary:
+    """Unweighted events from the sampler saved in `run_dir`, into a new run folder, with no
+    training and no integration (σ and the maximum weights are the saved run's)."""
+    from madnis_plugin.models.param_card import ParamCard
+
+    run_dir = Path(run_dir)
+    state = load_checkpoint(run_dir)
+    if state.get("final") is None:
+        raise CheckpointError(f"{run_dir}: the run did not finish; continue it with "
+                              f"`madnis integrate PROC_CARD --resume {run_dir}`")
+    cards = state["cards"]
+    proc_card = Path(cards["proc_card"])
+    if not proc_card.is_file():
+        raise CheckpointError(f"{proc_card}: the proc_card of the saved run is gone")
+    process = Process.from_card(proc_card)
+    process.model.set_param_card(ParamCard.parse(cards["param_card"]))
+    run_card = RunCard.from_string(cards["run_card"], path=str(run_dir / "run_card (checkpoint)"))
+    # A new seed by default: new events, not the saved run's again.
+    seed = seed if seed is not None else int(state["seed"]) + 7919 * (1 + len(list(run_dir.parent.iterdir())))
+    options = RunOptions(nevents=nevents, seed=seed, device=device or state["device"],
+                         output=output or run_dir.parent.parent, sampler=state["sampler"])
+    run = IntegrationRun(proc_card, process, run_card.with_overrides(nevents=nevents), options, matrix_element_of)
+    changed = changed_cards(cards, run._cards())
+    if changed:
+        raise CheckpointError(f"{run_dir}: the proc_card changed since the run ({changed})")
+    sampler = run.make_sampler()
+    if state["sampler"] == "madnis":
+        sampler.load_state_dict(state["state"], restore_config=True)
+        sampler.integrator.generator.manual_seed(run.seed)
+    else:
+        sampler.load_state_dict(state["state"])
+        sampler.vegas.generator.manual_seed(run.seed)
+    result = IntegrationResult.from_dict(state["final"]["result"])
+    w_max = ChannelMaxWeights.from_dict(state["final"]["w_max"])
+    out_dir = new_run_dir(options.output)
+    return run.write_run(out_dir, sampler, result, w_max, console=console,
+                         extra={"sampler": state["sampler"], "generated_from": str(run_dir.resolve()),
+                                "checkpoint": str(checkpoint_path(run_dir).resolve())})

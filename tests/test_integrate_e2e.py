@@ -29,7 +29,7 @@ Z, ZP = (91.188, 2.441404), (400.0, 0.5)
 
 def run_process(name: str, tmp: Path, nevents: int, **kw):
     options = RunOptions(nevents=nevents, seed=kw.pop("seed", 11), output=tmp, calls_per_iteration=40_000,
-                         max_iterations=15, rel_accuracy=0.003, batch_size=40_000, **kw)
+                         rel_accuracy=0.003, batch_size=40_000, **kw)
     run = IntegrationRun.from_cards(ROOT / "processes" / name / "proc_card.dat", options=options)
     return run, run.run()
 
@@ -85,7 +85,7 @@ def test_unweighted_distributions_agree_with_the_weighted_sample(drell_yan):
     run, summary = drell_yan
     weighted = {k: [] for k in ("m_ll", "pt_l", "y_ll")}
     weights = []
-    for _, point, w in run._draw(run.sampler, 400_000):
+    for _, point, w in run.weighted_sample(run.sampler, 400_000, run.result):
         for k, v in observables(point.momenta).items():
             weighted[k].append(v)
         weights.append(w)
@@ -169,6 +169,27 @@ def test_command_line_madnis_integrate_then_generate(tmp_path):
     assert generated["n_events"] == 30 and generated["cross_section_pb"] == results["cross_section_pb"]
     result = runner.invoke(main, ["integrate", str(tmp_path / "proc_card.dat"), "--sampler", "vegas",
                                   "--resume", str(trained)])
-    assert result.exit_code == 2 and "--resume" in result.output
+    assert result.exit_code == 2 and "the checkpoint is of the madnis sampler, not vegas" in result.output
     result = runner.invoke(main, ["generate", str(tmp_path), "--nevents", "3"])
-    assert result.exit_code == 2 and "no MadNIS checkpoint" in result.output
+    assert result.exit_code == 2 and "no checkpoint" in result.output
+
+
+def test_resume_writes_a_new_run_and_leaves_the_old_one_unchanged(tmp_path):
+    for card in ("proc_card.dat", "run_card.dat"):
+        shutil.copy(ROOT / "processes" / "drell_yan" / card, tmp_path / card)
+    runner = CliRunner()
+    args = ["integrate", str(tmp_path / "proc_card.dat"), "--nevents", "20", "--seed", "3", "--accuracy", "0.01"]
+    assert runner.invoke(main, args).exit_code == 0
+    first = tmp_path / "Events" / "run_01"
+    before = {p.name: p.read_bytes() for p in first.iterdir()}
+    result = runner.invoke(main, [*args, "--resume", str(first)])
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == before
+    resumed = read_results(tmp_path / "Events" / "run_02")
+    assert resumed["resumed_from"] == str(first.resolve())
+    # a changed cut is refused, naming it
+    card = tmp_path / "run_card.dat"
+    card.write_text(card.read_text().replace(" 10.0  = ptl ", " 30.0  = ptl "))
+    result = runner.invoke(main, [*args, "--resume", str(first)])
+    assert result.exit_code == 2 and "run_card ptl: 10.0 -> 30.0" in result.output
+    assert not (tmp_path / "Events" / "run_03").exists()

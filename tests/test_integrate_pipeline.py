@@ -26,7 +26,7 @@ def make_run(tmp_path, nevents=1000, seed=7, card=None, **kw) -> IntegrationRun:
     proc = Process.from_card(CARD)
     card = card or RunCard.from_file(CARD.parent / "run_card.dat")
     options = RunOptions(nevents=nevents, seed=seed, output=tmp_path, calls_per_iteration=20_000,
-                         max_iterations=10, rel_accuracy=0.003, batch_size=20_000, **kw)
+                         rel_accuracy=0.003, batch_size=20_000, **kw)
     return IntegrationRun(CARD, proc, card, options, lambda sub: AnalyticDrellYan(sub.pdg_ids, [Z]))
 
 
@@ -75,9 +75,13 @@ def test_results_json(dy_run):
     assert results["cross_section_pb"] == pytest.approx(summary.cross_section_pb)
     assert results["n_events"] == 1000 and results["events_file"] == "unweighted_events.lhe.gz"
     assert 0 < results["unweighting_efficiency"] <= 1
+    # Channels and subprocesses come from the same pooled calls as σ: they add up to it.
     total = sum(c["cross_section_pb"] for c in results["channels"])
-    # Channels are combined over iterations one by one, the total as a whole: equal within errors.
-    assert abs(total - summary.cross_section_pb) < 3 * summary.error_pb
+    assert total == pytest.approx(summary.cross_section_pb, rel=1e-12)
+    subs = sum(s["cross_section_pb"] for s in results["subprocesses"])
+    assert subs == pytest.approx(summary.cross_section_pb, rel=1e-12)
+    errors = [c["error_pb"] for c in results["channels"]]
+    assert sum(e * e for e in errors) == pytest.approx(summary.error_pb**2, rel=1e-9)
 
 
 def test_same_seed_same_events_file(tmp_path):

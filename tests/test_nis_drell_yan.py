@@ -14,10 +14,10 @@ from analytic_me import AnalyticDrellYan
 from dy_reference import drell_yan_sigma
 
 from madnis_plugin.cards.run_card import RunCard
-from madnis_plugin.integrate import IntegrationRun, RunOptions
-from madnis_plugin.nis.checkpoint import CheckpointError, load_checkpoint
-from madnis_plugin.nis.driver import generate, make_integrator, nis_channels
+from madnis_plugin.checkpoint import CheckpointError, load_checkpoint
+from madnis_plugin.integrate import IntegrationRun, RunOptions, generate
 from madnis_plugin.nis.features import physics_features
+from madnis_plugin.nis.sampler import nis_channels
 from madnis_plugin.process.process import Process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +37,8 @@ def make_run(tmp_path, *, sampler="madnis", nevents=1000, seed=11, resume=None, 
     settings = {"madnis_steps": 6, "madnis_batch_size": 1024, "madnis_buffered_steps": 1}
     settings.update(madnis)
     card = card.with_overrides(**settings)
-    options = RunOptions(nevents=nevents, seed=seed, output=tmp_path, calls_per_iteration=calls, max_iterations=6,
-                         rel_accuracy=0.004, batch_size=20_000, sampler=sampler, resume=resume)
+    options = RunOptions(nevents=nevents, seed=seed, output=tmp_path, calls_per_iteration=calls,
+                         rel_accuracy=0.004, max_calls=200_000, batch_size=20_000, sampler=sampler, resume=resume)
     return IntegrationRun(CARD, Process.from_card(CARD), card, options, analytic)
 
 
@@ -98,11 +98,11 @@ def test_madnis_sigma_equals_vegas_sigma_and_the_quadrature(tmp_path, default_pd
     """The estimator is unbiased: a (briefly) trained sampler with learned channel weights gives
     the VEGAS cross section within errors, and both give the independent quadrature."""
     run = make_run(tmp_path, madnis_steps=15)
-    nis = make_integrator(run)
+    nis = run.make_sampler().integrator
     nis.train()
     madnis = nis.integrate(20_000, iterations=6)
     vegas_run = make_run(tmp_path, sampler="vegas", calls=20_000)
-    _, vegas = vegas_run.integrate()
+    _, vegas, _, _ = vegas_run.integrate()
     reference = drell_yan_sigma(default_pdf, vectors=VECTORS)
     combined = math.hypot(madnis.error, vegas.error)
     assert abs(madnis.value - vegas.value) < 3 * combined
@@ -123,7 +123,7 @@ def trained(tmp_path_factory):
     """A short MadNIS run, then the same run resumed to twice the steps."""
     tmp = tmp_path_factory.mktemp("madnis_dy")
     first = make_run(tmp, nevents=2000).run()
-    history = list(load_checkpoint(first.run_dir)["trainer"]["history"])
+    history = list(load_checkpoint(first.run_dir)["state"]["trainer"]["history"])
     resumed = make_run(tmp, nevents=2000, resume=first.run_dir, madnis_steps=12).run()
     return tmp, first, history, resumed
 
@@ -131,25 +131,26 @@ def trained(tmp_path_factory):
 def test_checkpoint_holds_the_whole_training_state(trained):
     _, first, _, _ = trained
     state = load_checkpoint(first.run_dir)
-    trainer = state["trainer"]
+    trainer = state["state"]["trainer"]
     for key in ("flows", "weight_nets", "vegas_grids", "buffer", "optimizer", "rng", "history", "grid_widths"):
         assert trainer[key] is not None, key
     assert all(g is not None and g.shape == (4, 64) for g in trainer["vegas_grids"])
-    assert state["final"]["w_max"]["value"] > 0
+    assert all(m["value"] > 0 for m in state["final"]["w_max"]["per_channel"] if m is not None)
     assert "madnis_steps" in state["cards"]["run_card"]
 
 
 def test_resumed_run_continues_the_loss_curve(trained):
     _, first, history, resumed = trained
     results = json.loads((resumed.run_dir / "results.json").read_text())
-    assert resumed.run_dir == first.run_dir  # resuming continues the same run folder
+    assert resumed.run_dir != first.run_dir  # resuming writes a new run folder
+    assert results["resumed_from"] == str(first.run_dir.resolve())
     assert results["sampler"] == "madnis"
     training = results["training"]
     assert training["online_steps"] == 12 and training["resumed_from_step"] == 6
     assert training["buffered_steps"] == 12
     assert training["final_loss"] > 0 and training["wall_time_s"] > 0
     assert training["integrand_calls"] == training["pretraining_calls"] + 12 * 1024
-    new_history = load_checkpoint(resumed.run_dir)["trainer"]["history"]
+    new_history = load_checkpoint(resumed.run_dir)["state"]["trainer"]["history"]
     assert new_history[: len(history)] == history  # the first six steps are kept, not redone
     assert len([h for h in new_history if h["online"]]) == 12
 
@@ -171,5 +172,5 @@ def test_generate_gives_events_of_the_same_distribution(trained):
 
 
 def test_generate_without_a_finished_training_is_a_clear_error(tmp_path):
-    with pytest.raises(CheckpointError, match="no MadNIS checkpoint"):
+    with pytest.raises(CheckpointError, match="no checkpoint"):
         generate(tmp_path, 10)

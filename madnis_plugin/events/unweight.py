@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["MaxWeight", "Unweighted", "acceptance", "efficiency", "unweight"]
+__all__ = ["ChannelMaxWeights", "MaxWeight", "Unweighted", "acceptance", "efficiency", "unweight"]
 
 
 def _abs_weights(weights: torch.Tensor) -> torch.Tensor:
@@ -200,3 +200,51 @@ def unweight(weights: torch.Tensor, w_max: float | MaxWeight, generator: torch.G
         overweight_excess=float((a - wm).clamp_min(0).double().sum()),
         abs_sum=float(a.double().sum()),
     )
+
+
+@dataclass(frozen=True)
+class ChannelMaxWeights:
+    """One w_max per channel (None for a channel whose weights all vanish).
+
+    Unweighting each channel against its own maximum, with the events' channels drawn
+    ∝ σ_c, is what MG5 does per channel: a channel with a low efficiency no longer sets
+    the rate for all. Overall figures follow from the channels' shares of σ.
+    """
+
+    per_channel: list[MaxWeight | None]
+
+    @classmethod
+    def estimate(cls, weights: list[torch.Tensor], eps: float = 1e-3) -> ChannelMaxWeights:
+        out: list[MaxWeight | None] = []
+        for w in weights:
+            ok = w.numel() > 0 and bool((w != 0).any())
+            out.append(MaxWeight.estimate(w, eps) if ok else None)
+        return cls(out)
+
+    def _mean_inverse(self, shares, attr: str) -> float:
+        total = 0.0
+        for share, m in zip(shares, self.per_channel, strict=True):
+            if m is not None and share > 0:
+                total += share / getattr(m, attr)
+        return 1.0 / total if total > 0 else 0.0
+
+    def efficiency(self, shares) -> float:
+        """Overall ⟨w⟩/w_max: events per weighted point without the overweight correction."""
+        return self._mean_inverse(shares, "efficiency")
+
+    def acceptance(self, shares) -> float:
+        """Expected unweighted events per weighted point."""
+        return self._mean_inverse(shares, "acceptance")
+
+    def overweight_fraction(self, shares) -> float:
+        return float(sum(s * m.overweight_fraction for s, m in zip(shares, self.per_channel, strict=True)
+                         if m is not None))
+
+    def as_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return {"per_channel": [None if m is None else asdict(m) for m in self.per_channel]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ChannelMaxWeights:
+        return cls([None if m is None else MaxWeight(**m) for m in d["per_channel"]])

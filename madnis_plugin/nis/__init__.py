@@ -12,8 +12,7 @@ Modules, one concept each:
 - buffer.py         stored samples for buffered training
 - config.py         settings (the run_card's madnis_* block)
 - integrator.py     pretraining, online + buffered training, allocation, dropping, σ
-- checkpoint.py     atomic torch.save of the whole state into the run folder
-- driver.py         the glue to `madnis integrate` / `madnis generate`
+- sampler.py        MadNIS as a Sampler (sampling/protocol.py) for the run driver
 
 This package does not evaluate physics: it drives the channel integrands it is given.
 """

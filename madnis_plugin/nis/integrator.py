@@ -4,8 +4,7 @@
     nis = MadnisIntegrator(channels, MadnisConfig(), device="cpu", seed=1)
     nis.pretrain()                     # VEGAS grids per channel (the `vegas` package)
     nis.train()                        # config.steps online steps, each + buffered ones
-    result = nis.integrate(20_000, iterations=5)   # σ ± δσ from fresh samples
-    result = nis.integrate(20_000, with_training=True)  # + the later training batches
+    result = nis.integrate(20_000, iterations=5)   # σ ± δσ from fresh samples (pooled)
     point, w = nis.weighted_points(c, n)            # events of channel c, mean(w) → σ_c
 
 A channel is a unit-cube integrand (a `ChannelIntegrand` or anything with `dim`,
@@ -27,7 +26,7 @@ steps, channels whose share of σ is below `drop_threshold` are dropped: they ge
 more calls and α is renormalised over the others, so σ stays unbiased.
 
 All tensors live on the integrand's device; densities are float64. The integrator
-knows nothing of cards, files or events: the run driver (nis/driver.py) does those.
+knows nothing of cards, files or events: nis/sampler.py adapts it to the run driver.
 """
 
 from __future__ import annotations
@@ -42,14 +41,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from madnis_plugin.checkpoint import CheckpointError
 from madnis_plugin.nis.buffer import SampleBuffer, Samples
 from madnis_plugin.nis.channel_weights import ChannelWeightNet
-from madnis_plugin.nis.checkpoint import CheckpointError
 from madnis_plugin.nis.config import MadnisConfig
 from madnis_plugin.nis.flow import ChannelFlow
 from madnis_plugin.nis.losses import ChannelMoments, multichannel_loss
 from madnis_plugin.nis.vegas_layer import VegasGridLayer
-from madnis_plugin.sampling.vegas_multichannel import Estimate, MultiChannelVegas, VegasResult, combine
+from madnis_plugin.sampling.estimate import IntegrationResult
+from madnis_plugin.sampling.refine import RefineSettings, allocate, refine
+from madnis_plugin.sampling.vegas_multichannel import Estimate, MultiChannelVegas
 
 STATE_VERSION = 1
 
@@ -68,6 +69,8 @@ class NisChannel:
 
 
 class MadnisIntegrator:
+    PRETRAIN_MIN_CALLS = 2000  # per channel and pretraining iteration, so every grid adapts
+
     def __init__(self, channels: Sequence[NisChannel], config: MadnisConfig | None = None, *,
                  device: torch.device | str = "cpu", seed: int = 1):
         if not channels:
@@ -177,12 +180,9 @@ class MadnisIntegrator:
         if cfg.vegas_iterations > 0:
             vegas = MultiChannelVegas([ch.integrand for ch in self.channels], ninc=cfg.vegas_bins,
                                       min_fraction=cfg.min_fraction, device=self.device, seed=self.seed)
-            for k in range(cfg.vegas_iterations):
-                est = vegas.iterate(cfg.vegas_calls)
+            for est in vegas.survey(cfg.vegas_calls, cfg.vegas_iterations, self.PRETRAIN_MIN_CALLS, progress):
                 self.n_calls += est.n_calls
                 self.pretrain_calls += est.n_calls
-                if progress:
-                    progress(k, est)
             for f in range(len(self.flows)):
                 first = self.flow_of.index(f)
                 grid = VegasGridLayer.from_adaptive_map(vegas.maps[first], trainable=cfg.train_vegas_grid)
@@ -198,17 +198,7 @@ class MadnisIntegrator:
     def allocate(self, n_calls: int, by: np.ndarray | None = None) -> np.ndarray:
         """Calls per channel ∝ `by` (default: the weight spread σ_c) over the active channels,
         with a floor; 0 for dropped channels."""
-        share = np.where(self.active, np.abs(self.spread if by is None else by), 0.0)
-        n_active = int(self.active.sum())
-        if not share.sum() > 0:
-            share = self.active.astype(float)
-        share = share / share.sum()
-        floor = min(self.config.min_fraction, 1.0 / n_active)
-        share = np.where(self.active, np.maximum(share, floor), 0.0)
-        share /= share.sum()
-        counts = np.floor(share * n_calls).astype(np.int64)
-        counts[np.argmax(share)] += n_calls - counts.sum()
-        return np.where(self.active, np.maximum(counts, 2), 0)
+        return allocate(n_calls, self.spread if by is None else by, self.active, self.config.min_fraction)
 
     # --- points and weights -----------------------------------------------------------
 
@@ -367,53 +357,17 @@ class MadnisIntegrator:
             errors[c] = math.sqrt(float(w.var()) / len(w))
         return Estimate(sum(values), math.sqrt(sum(e * e for e in errors)), values, errors, int(counts.sum()))
 
-    def training_estimates(self, block_calls: int, skip_fraction: float = 0.5) -> list[Estimate]:
-        """Estimates of σ from the online training batches after the first `skip_fraction` of
-        the steps (like VEGAS's warm-up iterations, the early ones are discarded), in blocks
-        of at least `block_calls` calls; within a block the steps are averaged equally."""
-        online = [h for h in self.history if h["online"] and "channel_values" in h]
-        online = online[int(skip_fraction * len(online)):]
-        blocks: list[list[dict]] = [[]]
-        for h in online:
-            if sum(x["n_calls"] for x in blocks[-1]) >= block_calls:
-                blocks.append([])
-            blocks[-1].append(h)
-        if len(blocks) > 1 and sum(x["n_calls"] for x in blocks[-1]) < block_calls:
-            tail = blocks.pop()
-            blocks[-1] += tail  # a short tail joins the block before
-        # a lone short block is left out: its error estimate is too noisy to weight it by
-        blocks = [b for b in blocks if sum(x["n_calls"] for x in b) >= block_calls]
-        out = []
-        for block in blocks:
-            k = len(block)
-            values = [sum(h["channel_values"][c] for h in block) / k for c in range(len(self.channels))]
-            errors = [math.sqrt(sum(h["channel_errors"][c] ** 2 for h in block)) / k
-                      for c in range(len(self.channels))]
-            out.append(Estimate(sum(values), math.sqrt(sum(e * e for e in errors)), values, errors,
-                                sum(h["n_calls"] for h in block)))
-        return out
-
     def integrate(self, calls_per_iteration: int, *, iterations: int = 10, min_iterations: int = 3,
-                  rel_accuracy: float = 0.0, with_training: bool = False,
-                  progress: Callable[[int, Estimate, VegasResult], None] | None = None) -> VegasResult:
-        """Fresh-sample iterations until rel_accuracy (after min_iterations) or `iterations`.
-
-        Alone, the iterations of the fixed sampler are averaged with equal weights
-        (inverse-variance weights would correlate value and weight). `with_training` also
-        uses the integrand calls of the later training steps (`training_estimates`, blocks
-        of calls_per_iteration), as VEGAS combines its adapting iterations: all estimates
-        are then combined with inverse-variance weights. χ²/dof checks their consistency."""
-        trained = self.training_estimates(calls_per_iteration) if with_training else []
-        kept: list[Estimate] = []
-        result = None
-        for k in range(max(1, iterations)):
-            kept.append(self.iterate(calls_per_iteration))
-            result = combine(trained + kept) if trained else pool(kept)
-            if progress:
-                progress(k, kept[-1], result)
-            if len(kept) >= min_iterations and rel_accuracy > 0 and result.rel_error <= rel_accuracy:
-                break
-        assert result is not None
+                  rel_accuracy: float = 0.0,
+                  progress: Callable[[int, IntegrationResult], None] | None = None) -> IntegrationResult:
+        """σ from fresh points of the frozen sampler: the shared refine (sampling/refine.py),
+        calls pooled per channel, at most `iterations` of calls_per_iteration."""
+        settings = RefineSettings(rel_accuracy=rel_accuracy, calls_per_iteration=calls_per_iteration,
+                                  max_calls_per_iteration=calls_per_iteration, min_iterations=min_iterations,
+                                  max_calls=iterations * calls_per_iteration, keep_weights=0)
+        with torch.no_grad():
+            result, _ = refine(lambda c, n: self.weighted_points(c, n)[1], self.spread, settings, self.active,
+                               progress)
         return result
 
     # --- checkpoints ------------------------------------------------------------------
@@ -483,14 +437,3 @@ class MadnisIntegrator:
         self.optimizer = None
         if state["optimizer"] is not None:
             self._ensure_optimizer().load_state_dict(state["optimizer"])
-
-
-def pool(estimates: Sequence[Estimate]) -> VegasResult:
-    """Equal-weight average of i.i.d. iterations (equal calls), with χ²/dof of their spread."""
-    k = len(estimates)
-    value = sum(e.value for e in estimates) / k
-    error = math.sqrt(sum(e.error**2 for e in estimates)) / k
-    chi2 = 0.0
-    if k > 1 and all(e.error > 0 for e in estimates):
-        chi2 = sum(((e.value - value) / e.error) ** 2 for e in estimates) / (k - 1)
-    return VegasResult(value, error, chi2, list(estimates))

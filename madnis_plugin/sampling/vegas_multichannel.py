@@ -10,8 +10,11 @@ w = J·f_c(r). Per iteration:
 
 with N_c ∝ the standard deviation of w in channel c (the allocation that
 minimises σ_k at fixed total calls), a floor keeping every channel sampled.
-Iterations after the warm-up are combined with inverse-variance weights, and
-χ²/dof measures their consistency (≫ 1 means the error is not trustworthy).
+
+Two stages, as in MG5's madevent: the survey adapts the grids, every channel
+getting enough points to do so, and its estimates are discarded; the refine
+(sampling/refine.py) freezes the grids and pools the calls to the target
+accuracy, without inverse-variance weights (sampling/estimate.py says why).
 
 The grids live on the CPU (the `vegas` package is numpy code); only the
 uniform numbers and mapped points cross to the integrand's device, once per
@@ -22,12 +25,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 import vegas
+
+from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
+from madnis_plugin.sampling.refine import RefineSettings, allocate, refine
 
 
 class ChannelIntegrand(Protocol):
@@ -47,18 +53,6 @@ class Estimate:
     channel_values: list[float]
     channel_errors: list[float]
     n_calls: int
-
-
-@dataclass
-class VegasResult:
-    value: float
-    error: float
-    chi2_dof: float
-    iterations: list[Estimate] = field(default_factory=list)
-
-    @property
-    def rel_error(self) -> float:
-        return self.error / abs(self.value) if self.value else math.inf
 
 
 class MultiChannelVegas:
@@ -85,16 +79,6 @@ class MultiChannelVegas:
 
     # --- sampling ---------------------------------------------------------------------
 
-    def allocate(self, n_calls: int, by: np.ndarray | None = None) -> np.ndarray:
-        """Calls per channel ∝ `by` (default: the weights' spread), with a floor."""
-        share = np.abs(self.spread if by is None else by)
-        share = share / share.sum() if share.sum() > 0 else np.full(len(share), 1 / len(share))
-        share = np.maximum(share, self.min_fraction)
-        share /= share.sum()
-        counts = np.floor(share * n_calls).astype(np.int64)
-        counts[np.argmax(share)] += n_calls - counts.sum()
-        return np.maximum(counts, 2)
-
     def draw(self, c: int, n: int) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
         """(y, r, J) for n points of channel c: y uniform (CPU), r = map(y) and J on the device."""
         y = torch.rand(n, self.channels[c].dim, dtype=torch.float64, generator=self.generator).numpy()
@@ -111,11 +95,12 @@ class MultiChannelVegas:
             raise FloatingPointError(f"channel {c}: the integrand returned NaN or infinite weights")
         return y, r, w
 
-    # --- integration ------------------------------------------------------------------
+    # --- survey: adapting iterations ---------------------------------------------------
 
-    def iterate(self, n_calls: int, adapt: bool = True) -> Estimate:
+    def iterate(self, n_calls: int, adapt: bool = True, min_calls: int = 2) -> Estimate:
+        """One iteration of n_calls (each channel at least min_calls), adapting the grids."""
         values, errors = [], []
-        counts = self.allocate(n_calls)
+        counts = allocate(n_calls, self.spread, None, self.min_fraction, min_calls)
         for c, n in enumerate(counts):
             y, _, w = self.evaluate(c, int(n))
             w_np = w.detach().cpu().numpy()
@@ -130,47 +115,45 @@ class MultiChannelVegas:
         total_err = math.sqrt(sum(e * e for e in errors))
         return Estimate(sum(values), total_err, values, errors, int(counts.sum()))
 
-    def integrate(
-        self,
-        calls_per_iteration: int,
-        *,
-        warmup: int = 3,
-        max_iterations: int = 20,
-        rel_accuracy: float = 0.0,
-        min_iterations: int = 5,
-        progress: Callable[[int, Estimate, VegasResult | None], None] | None = None,
-    ) -> VegasResult:
-        """Warm-up iterations adapt the grids and are discarded; the following ones
-        (still adapting) are combined until rel_accuracy is reached (after at least
-        min_iterations) or max_iterations have run."""
-        for k in range(warmup):
-            est = self.iterate(calls_per_iteration)
-            if progress:
-                progress(k, est, None)
-        kept: list[Estimate] = []
-        result = None
-        for k in range(max_iterations):
-            kept.append(self.iterate(calls_per_iteration))
-            result = combine(kept)
-            if progress:
-                progress(warmup + k, kept[-1], result)
-            # A few combined iterations at least: with fewer, χ²/dof cannot flag an error
-            # estimate that is still too small while the grids adapt.
-            if len(kept) >= max(2, min_iterations) and rel_accuracy > 0 and result.rel_error <= rel_accuracy:
-                break
-        assert result is not None
-        return result
-
-    def sample(self, n: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Weighted events for unweighting: per channel (r, W) with the channels' calls
-        ∝ their integrals, and W normalised so that mean(all W) estimates the integral."""
-        counts = self.allocate(n, by=self.means)
-        total = int(counts.sum())
+    def survey(self, calls_per_iteration: int, iterations: int = 5, min_calls_per_channel: int = 2000,
+               progress: Callable[[int, Estimate], None] | None = None) -> list[Estimate]:
+        """Adapt every channel's grid: `iterations` iterations in which each channel gets at
+        least min_calls_per_channel points (so small channels adapt too). Their estimates
+        are not part of σ: the grids change under them."""
+        n = max(calls_per_iteration, min_calls_per_channel * len(self.channels))
         out = []
-        for c, m in enumerate(counts):
-            _, r, w = self.evaluate(c, int(m))
-            out.append((r, w * (total / int(m))))
+        for k in range(iterations):
+            out.append(self.iterate(n, min_calls=min_calls_per_channel))
+            if progress:
+                progress(k, out[-1])
         return out
+
+    # --- the Sampler protocol (sampling/protocol.py) ---------------------------------
+
+    @property
+    def active(self) -> np.ndarray:
+        return np.ones(len(self.channels), dtype=bool)
+
+    def weights(self, c: int, n: int) -> torch.Tensor:
+        """n weights J·f_c of channel c on the frozen grid (mean → σ_c)."""
+        return self.evaluate(c, n)[2]
+
+    def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]:
+        """n points of channel c (the integrand's `evaluate`) and their weights (mean → σ_c)."""
+        _, r, jac = self.draw(c, n)
+        point = self.channels[c].evaluate(r)
+        w = point.weight * jac
+        if not bool(torch.all(torch.isfinite(w))):
+            raise FloatingPointError(f"channel {c}: the integrand returned NaN or infinite weights")
+        return point, w
+
+    def refine(self, settings: RefineSettings,
+               progress: Callable[[int, IntegrationResult], None] | None = None
+               ) -> tuple[IntegrationResult, list[ChannelStats]]:
+        """σ from frozen grids, calls by variance, to the target accuracy (sampling/refine.py)."""
+        result, stats = refine(self.weights, self.spread, settings, progress=progress)
+        self.means = np.array(result.channel_values)
+        return result, stats
 
     # --- checkpoints ------------------------------------------------------------------
 
@@ -187,18 +170,3 @@ class MultiChannelVegas:
         self.spread = np.array(state["spread"])
         self.means = np.array(state["means"])
         self.generator.set_state(state["rng"])
-
-
-def combine(estimates: Sequence[Estimate]) -> VegasResult:
-    """Inverse-variance average of iterations, with χ²/dof of their spread."""
-    vals = np.array([e.value for e in estimates])
-    errs = np.array([e.error for e in estimates])
-    if np.any(errs <= 0):
-        # A zero-variance iteration (e.g. a constant integrand) is exact: average plainly.
-        return VegasResult(float(vals.mean()), 0.0, 0.0, list(estimates))
-    weights = 1.0 / errs**2
-    value = float((weights * vals).sum() / weights.sum())
-    error = float(1.0 / math.sqrt(weights.sum()))
-    dof = len(vals) - 1
-    chi2 = float((((vals - value) / errs) ** 2).sum() / dof) if dof > 0 else 0.0
-    return VegasResult(value, error, chi2, list(estimates))

@@ -1,12 +1,12 @@
-"""Checkpoint files of a MadNIS run: `torch.save` written atomically into the run folder.
+"""Checkpoint files of a run: `torch.save` written atomically into the run folder.
 
-``<run dir>/madnis_checkpoint.pt`` holds the trainer's whole state (flows with their
-VEGAS grids, channel-weight networks, buffer, optimizer, scheduler, RNG, history)
+``<run dir>/madnis_checkpoint.pt`` holds the sampler's whole state (VEGAS grids; for
+MadNIS also the flows, channel-weight networks, buffer, optimizer, RNG, history)
 and what is needed to rebuild the integrand without the user's files at hand (the
 proc_card path, run_card and param_card texts) and to generate events (σ, w_max).
 The file appears complete or not at all (madnis_plugin.events.atomic), so an
 interrupted run never leaves a truncated checkpoint. This module does not know the
-layout of the state; the trainer and the run driver fill it.
+layout of the state; the samplers and the run driver fill it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     if p.is_dir():
         p = checkpoint_path(p)
     if not p.is_file():
-        raise CheckpointError(f"{p}: no MadNIS checkpoint (run `madnis integrate --sampler madnis` first)")
+        raise CheckpointError(f"{p}: no checkpoint (run `madnis integrate` first)")
     # Our own files: they hold numpy arrays and plain containers as well as tensors.
     return torch.load(p, map_location="cpu", weights_only=False)
 

@@ -1,0 +1,49 @@
+"""The one interface the run driver (integrate.py) uses, whichever sampler it drives.
+
+VEGAS (sampling/vegas_sampler.py) and MadNIS (nis/sampler.py) both implement it:
+
+- ``prepare(progress, checkpoint)``: what a sampler does before σ is measured — the
+  VEGAS survey, or MadNIS's VEGAS pretraining and flow training; returns figures for
+  results.json. ``checkpoint()`` may be called whenever the state is worth saving.
+- ``refine(settings, progress)``: σ from the frozen sampler to the target accuracy
+  (sampling/refine.py), with the per-channel statistics (weights for w_max).
+- ``weighted_points(c, n)``: n points of channel c and weights w, mean(w) → σ_c: what
+  the unweighting draws events from.
+- ``active``: the channels still sampled (MadNIS may drop some; σ stays unbiased).
+- ``state_dict()`` / ``load_state_dict()``: everything needed to continue or to
+  generate more events later.
+
+Progress callbacks take (stage, done, total, text), so one bar per stage can show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
+from madnis_plugin.sampling.refine import RefineSettings
+
+Progress = Callable[[str, int, int, str], None]
+
+
+class Sampler(Protocol):
+    name: str
+
+    @property
+    def active(self) -> np.ndarray: ...
+
+    def prepare(self, progress: Progress | None = None,
+                checkpoint: Callable[[], None] | None = None) -> dict[str, Any]: ...
+
+    def refine(self, settings: RefineSettings, progress: Progress | None = None
+               ) -> tuple[IntegrationResult, list[ChannelStats]]: ...
+
+    def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]: ...
+
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict) -> None: ...

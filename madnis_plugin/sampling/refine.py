@@ -1,0 +1,111 @@
+"""The refine stage shared by every sampler: frozen densities, calls by variance, to an accuracy.
+
+After its survey (VEGAS) or training (MadNIS) a sampler is frozen and only has to give
+weighted points of a channel (``weights(c, n)`` → w [n], mean(w) → σ_c). The refine
+
+1. allocates each iteration's calls to the channels ∝ their weight spread σ_c (the
+   allocation that minimises δσ at fixed calls), with a floor so no channel starves;
+2. sizes the iterations from the calls the target still needs, N ≈ (Σ_c σ_c / (ε σ))²
+   with the optimal allocation, between ``calls_per_iteration`` and
+   ``max_calls_per_iteration``;
+3. pools every call of a channel (estimate.py: iterations weighted by their calls, never
+   by their own error) and stops once δσ/σ ≤ ε after ``min_iterations``, or when
+   ``max_calls`` are spent, which the result's warnings then say.
+
+This module does not know what a channel is; it counts calls and sums weights.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult, summarize
+
+__all__ = ["RefineSettings", "allocate", "refine"]
+
+
+@dataclass
+class RefineSettings:
+    rel_accuracy: float = 0.002
+    calls_per_iteration: int = 50_000
+    max_calls_per_iteration: int = 1_000_000
+    min_iterations: int = 3
+    max_calls: int = 20_000_000
+    min_fraction: float = 0.01  # floor of a channel's share of the calls
+    keep_weights: int = 400_000  # weights stored per channel for the maximum-weight estimate
+
+
+def allocate(n_calls: int, by: np.ndarray, active: np.ndarray | None = None, min_fraction: float = 0.01,
+             min_calls: int = 2) -> np.ndarray:
+    """Calls per channel ∝ |by| over the active channels, each at least a min_fraction share
+    (and min_calls); 0 for inactive channels."""
+    by = np.abs(np.asarray(by, dtype=float))
+    active = np.ones(len(by), dtype=bool) if active is None else np.asarray(active, dtype=bool)
+    share = np.where(active, by, 0.0)
+    if not share.sum() > 0:
+        share = active.astype(float)
+    share = share / share.sum()
+    floor = min(min_fraction, 1.0 / max(int(active.sum()), 1))
+    share = np.where(active, np.maximum(share, floor), 0.0)
+    share /= share.sum()
+    counts = np.floor(share * n_calls).astype(np.int64)
+    counts[np.argmax(share)] += n_calls - counts.sum()
+    return np.where(active, np.maximum(counts, min_calls), 0)
+
+
+def _calls_needed(stats: list[ChannelStats], spread: np.ndarray, eps: float) -> float:
+    """Total calls for δσ/σ = eps with the optimal allocation, from the current estimates."""
+    sigma = abs(sum(s.mean for s in stats))
+    if not sigma > 0 or eps <= 0:
+        return math.inf
+    return (float(np.sum(spread)) / (eps * sigma)) ** 2
+
+
+def refine(weights: Callable[[int, int], torch.Tensor], spread: np.ndarray, settings: RefineSettings,
+           active: np.ndarray | None = None,
+           progress: Callable[[int, IntegrationResult], None] | None = None) -> tuple[IntegrationResult,
+                                                                                      list[ChannelStats]]:
+    """Frozen-sampler iterations to the target accuracy; returns the result and the channel stats.
+
+    `spread`: the survey's estimate of each channel's weight spread, for the first allocation."""
+    n = len(spread)
+    active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
+    stats = [ChannelStats(settings.keep_weights) for _ in range(n)]
+    iterations: list[tuple[float, float, int]] = []
+    spread = np.asarray(spread, dtype=float).copy()
+    eps = settings.rel_accuracy
+    result = summarize(stats, iterations, eps)
+    k = 0
+    while True:
+        done = sum(s.n for s in stats)
+        remaining_iterations = max(settings.min_iterations - k, 1)
+        want = (_calls_needed(stats, spread, eps) - done) / remaining_iterations if k > 0 and eps > 0 else 0.0
+        size = int(min(max(want, settings.calls_per_iteration), settings.max_calls_per_iteration,
+                       max(settings.max_calls - done, 0)))
+        if size <= 0:
+            break
+        counts = allocate(size, spread, active, settings.min_fraction)
+        value, var = 0.0, 0.0
+        for c in np.flatnonzero(counts):
+            w = weights(int(c), int(counts[c]))
+            stats[c].add(w)
+            value += float(w.double().mean())
+            var += float(w.double().var()) / w.numel() if w.numel() > 1 else 0.0
+        iterations.append((value, math.sqrt(var), int(counts.sum())))
+        spread = np.array([s.spread if s.n > 1 else spread[c] for c, s in enumerate(stats)])
+        k += 1
+        result = summarize(stats, iterations, eps)
+        if progress:
+            progress(k, result)
+        if k >= settings.min_iterations and (result.rel_error <= eps or eps <= 0):
+            break
+        if result.value == 0:  # nothing passed the cuts: more calls will not change that
+            break
+        if sum(s.n for s in stats) >= settings.max_calls:
+            break
+    return summarize(stats, iterations, eps), stats
