@@ -39,6 +39,7 @@ import torch
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
 from madnis_plugin.errors import CardError
+from madnis_plugin.events.candidates import EventCandidates
 from madnis_plugin.events.lhe import EventBatch, InitInfo, LHEWriter, ProcessInfo, Resonance, make_header
 from madnis_plugin.events.mixing import concat, shuffled, take
 from madnis_plugin.events.run_dir import EVENTS_FILE, RESULTS_FILE, new_run_dir, write_results
@@ -170,7 +171,8 @@ class IntegrationRun:
         """Survey (or training), then the refine: (sampler, result, channel stats, figures)."""
         sampler = sampler or self.make_sampler()
         figures = sampler.prepare(progress, checkpoint)
-        result, stats = sampler.refine(self.refine_settings(), progress)
+        self.candidates = EventCandidates(len(self.entries), self.nevents, self.options.max_weight_eps, self.seed)
+        result, stats = sampler.refine(self.refine_settings(), progress, self.candidates)
         if not result.value > 0:
             raise ZeroCrossSection(
                 f"the cross section is {result.value:g} pb: no phase-space point passed the cuts "
@@ -225,7 +227,8 @@ class IntegrationRun:
                            for v, w in zip(result.channel_values, w_max.per_channel, strict=True)])
         shares = shares / shares.sum()
         aqed = 1.0 / float(self.process.model.param("aEWM1"))
-        surplus: dict[int, list[EventBatch]] = {}
+        surplus = self._refine_events(sampler, w_max, sigma, aqed, gen)
+        self.refine_event_pool = sum(len(b) for bs in surplus.values() for b in bs)
         written = 0
         while written < self.nevents:
             block = min(self.options.events_per_block, self.nevents - written)
@@ -238,6 +241,24 @@ class IntegrationRun:
             if progress:
                 progress(block)
         return written
+
+    def _refine_events(self, sampler: Sampler, w_max: ChannelMaxWeights, sigma: float, aqed: float,
+                       gen: torch.Generator) -> dict[int, list[EventBatch]]:
+        """Events from the refine's kept candidates (events/candidates.py), per channel."""
+        out: dict[int, list[EventBatch]] = {}
+        candidates = getattr(self, "candidates", None)
+        if candidates is None:
+            return out
+        for c, m in enumerate(w_max.per_channel):
+            kept = candidates.events(c, m, gen)
+            if kept is None:
+                continue
+            r, rel = kept
+            point = sampler.point_at(c, r)
+            idx = torch.arange(r.shape[0], device=point.momenta.device)
+            out[c] = [self._event_batch(c, point, idx, rel * m.unit_weight(sigma), aqed, gen)]
+        self.candidates = None  # used once
+        return out
 
     def _channel_events(self, sampler: Sampler, c: int, k: int, w_max: MaxWeight, sigma: float, aqed: float,
                         gen: torch.Generator, surplus: dict[int, list[EventBatch]]) -> EventBatch:
@@ -397,6 +418,7 @@ class IntegrationRun:
                              "tail_variance_share": result.tail_variance_share,
                              "warnings": list(result.warnings),
                              "overweight_fraction": w_max.overweight_fraction(shares),
+                             "refine_events_available": getattr(self, "refine_event_pool", 0),
                              "subprocesses": [{"subprocess": sub.subprocess.process_string,
                                                "cross_section_pb": xs, "error_pb": err}
                                               for sub, (xs, err) in zip(self.process.subprocesses, per_sub,

@@ -186,3 +186,35 @@ def test_unweighting_runs_on_the_events_device():
     again = unweight(w, mw, torch.Generator(device="cuda").manual_seed(1))
     assert torch.equal(res.keep, again.keep)
     np.testing.assert_allclose(mw.value, 1 - math.sqrt(EPS), atol=1e-2)
+
+
+def test_refine_candidates_give_the_hit_or_miss_probabilities():
+    """Thinning at t, then unweighting the stored max(w, t) against w_max ≥ t, keeps a point
+    with probability min(1, w/w_max) and relative weight max(1, w/w_max), as direct
+    hit-or-miss does (events/candidates.py)."""
+    from madnis_plugin.events.candidates import THRESHOLD_FRACTION, EventCandidates
+    from madnis_plugin.sampling.estimate import ChannelStats
+
+    gen = torch.Generator().manual_seed(8)
+    n = 400_000
+    w = torch.rand(n, dtype=torch.float64, generator=gen) ** 3  # weights in [0, 1], many small
+    r = torch.arange(n, dtype=torch.float64)[:, None]  # the point's index as its "unit-cube point"
+    stats = ChannelStats(keep_weights=n)
+    stats.add(w)
+    pool = EventCandidates(1, nevents=10 * n, eps=1e-3, seed=1)
+    pool.iteration_done([stats])
+    t = pool.threshold[0]
+    assert t is not None and 0 < t < 1
+    pool.offer(0, r, w)
+    w_max = MaxWeight.from_value(w, t / THRESHOLD_FRACTION * 0.9)  # the final maximum, t below it
+    kept_r, rel = pool.events(0, w_max, torch.Generator().manual_seed(9))
+    idx = kept_r[:, 0].long()
+    edges = torch.linspace(0, 1, 11, dtype=torch.float64)
+    bins = torch.bucketize(w, edges).clamp(1, 10) - 1
+    expected_kept = torch.zeros(10, dtype=torch.float64).index_add_(0, bins, (w / w_max.value).clamp(max=1))
+    kept = torch.bincount(bins[idx], minlength=10).double()
+    # Poisson-binomial counts: within 4 standard deviations in every bin
+    assert torch.all((kept - expected_kept).abs() <= 4 * expected_kept.sqrt() + 1), (kept, expected_kept)
+    torch.testing.assert_close(rel, (w[idx] / w_max.value).clamp(min=1))
+    # a candidate batch thinned at a threshold above the final w_max is dropped, not reused
+    assert pool.events(0, MaxWeight.from_value(w, 0.5 * t), gen) is None

@@ -227,6 +227,10 @@ class MadnisIntegrator:
         alpha = self._alpha(c, s.features, s.prior)
         return point, alpha * s.f * torch.exp(-s.log_p)
 
+    def _points_and_weights(self, c: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        point, w = self.weighted_points(c, n)
+        return point.r, w
+
     # --- training ---------------------------------------------------------------------
 
     def _fit_features(self, batches: dict[int, Samples]) -> None:
@@ -366,8 +370,7 @@ class MadnisIntegrator:
                                   max_calls_per_iteration=calls_per_iteration, min_iterations=min_iterations,
                                   max_calls=iterations * calls_per_iteration, keep_weights=0)
         with torch.no_grad():
-            result, _ = refine(lambda c, n: self.weighted_points(c, n)[1], self.spread, settings, self.active,
-                               progress)
+            result, _ = refine(self._points_and_weights, self.spread, settings, self.active, progress)
         return result
 
     # --- checkpoints ------------------------------------------------------------------

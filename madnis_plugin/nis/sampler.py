@@ -25,7 +25,7 @@ from madnis_plugin.nis.features import physics_features
 from madnis_plugin.nis.integrator import MadnisIntegrator, NisChannel
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
 from madnis_plugin.sampling.protocol import Progress
-from madnis_plugin.sampling.refine import RefineSettings, refine
+from madnis_plugin.sampling.refine import PointCollector, RefineSettings, refine
 
 
 def nis_channels(entries: list, s_collider: float) -> list[NisChannel]:
@@ -90,14 +90,19 @@ class MadnisSampler:
             "resumed_from_step": resumed_from,
         }
 
-    def weights(self, c: int, n: int) -> torch.Tensor:
-        return self.integrator.weighted_points(c, n)[1]
+    def weights(self, c: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        point, w = self.integrator.weighted_points(c, n)
+        return point.r, w
 
     def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]:
         return self.integrator.weighted_points(c, n)
 
-    def refine(self, settings: RefineSettings, progress: Progress | None = None
-               ) -> tuple[IntegrationResult, list[ChannelStats]]:
+    def point_at(self, c: int, r: torch.Tensor) -> Any:
+        with torch.no_grad():
+            return self.integrator.channels[c].integrand.evaluate(r)
+
+    def refine(self, settings: RefineSettings, progress: Progress | None = None,
+               collector: PointCollector | None = None) -> tuple[IntegrationResult, list[ChannelStats]]:
         def step(k, result):
             if progress:
                 progress("refine", k, 0, f"refine: σ = {result.value:.6g} ± {result.error:.2g} pb "
@@ -105,7 +110,7 @@ class MadnisSampler:
 
         nis = self.integrator
         with torch.no_grad():
-            result, stats = refine(self.weights, nis.spread, settings, nis.active, step)
+            result, stats = refine(self.weights, nis.spread, settings, nis.active, step, collector)
         nis.means = np.abs(np.array(result.channel_values))
         return result, stats
 

@@ -5,10 +5,12 @@ VEGAS (sampling/vegas_sampler.py) and MadNIS (nis/sampler.py) both implement it:
 - ``prepare(progress, checkpoint)``: what a sampler does before σ is measured — the
   VEGAS survey, or MadNIS's VEGAS pretraining and flow training; returns figures for
   results.json. ``checkpoint()`` may be called whenever the state is worth saving.
-- ``refine(settings, progress)``: σ from the frozen sampler to the target accuracy
-  (sampling/refine.py), with the per-channel statistics (weights for w_max).
+- ``refine(settings, progress, collector)``: σ from the frozen sampler to the target
+  accuracy (sampling/refine.py), with the per-channel statistics (weights for w_max);
+  the collector sees every refine point (the driver keeps event candidates with it).
 - ``weighted_points(c, n)``: n points of channel c and weights w, mean(w) → σ_c: what
-  the unweighting draws events from.
+  the unweighting draws events from; ``point_at(c, r)``: the point of channel c at the
+  unit-cube point r (what a kept refine point becomes an event from).
 - ``active``: the channels still sampled (MadNIS may drop some; σ stays unbiased).
 - ``state_dict()`` / ``load_state_dict()``: everything needed to continue or to
   generate more events later.
@@ -25,7 +27,7 @@ import numpy as np
 import torch
 
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
-from madnis_plugin.sampling.refine import RefineSettings
+from madnis_plugin.sampling.refine import PointCollector, RefineSettings
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -39,10 +41,12 @@ class Sampler(Protocol):
     def prepare(self, progress: Progress | None = None,
                 checkpoint: Callable[[], None] | None = None) -> dict[str, Any]: ...
 
-    def refine(self, settings: RefineSettings, progress: Progress | None = None
-               ) -> tuple[IntegrationResult, list[ChannelStats]]: ...
+    def refine(self, settings: RefineSettings, progress: Progress | None = None,
+               collector: PointCollector | None = None) -> tuple[IntegrationResult, list[ChannelStats]]: ...
 
     def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]: ...
+
+    def point_at(self, c: int, r: torch.Tensor) -> Any: ...
 
     def state_dict(self) -> dict: ...
 

@@ -20,13 +20,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
 
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult, summarize
 
-__all__ = ["RefineSettings", "allocate", "refine"]
+__all__ = ["PointCollector", "RefineSettings", "allocate", "refine"]
+
+
+class PointCollector(Protocol):
+    """Sees every refine point (e.g. to keep event candidates, events/candidates.py)."""
+
+    def offer(self, c: int, r: torch.Tensor, w: torch.Tensor) -> None: ...
+
+    def iteration_done(self, stats: list[ChannelStats]) -> None: ...
 
 
 @dataclass
@@ -66,13 +75,14 @@ def _calls_needed(stats: list[ChannelStats], spread: np.ndarray, eps: float) -> 
     return (float(np.sum(spread)) / (eps * sigma)) ** 2
 
 
-def refine(weights: Callable[[int, int], torch.Tensor], spread: np.ndarray, settings: RefineSettings,
-           active: np.ndarray | None = None,
-           progress: Callable[[int, IntegrationResult], None] | None = None) -> tuple[IntegrationResult,
-                                                                                      list[ChannelStats]]:
+def refine(weights: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]], spread: np.ndarray,
+           settings: RefineSettings, active: np.ndarray | None = None,
+           progress: Callable[[int, IntegrationResult], None] | None = None,
+           collector: PointCollector | None = None) -> tuple[IntegrationResult, list[ChannelStats]]:
     """Frozen-sampler iterations to the target accuracy; returns the result and the channel stats.
 
-    `spread`: the survey's estimate of each channel's weight spread, for the first allocation."""
+    `weights(c, n)` → (r [n, dim], w [n]) of n fresh points of channel c; `spread`: the
+    survey's estimate of each channel's weight spread, for the first allocation."""
     n = len(spread)
     active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     stats = [ChannelStats(settings.keep_weights) for _ in range(n)]
@@ -92,13 +102,17 @@ def refine(weights: Callable[[int, int], torch.Tensor], spread: np.ndarray, sett
         counts = allocate(size, spread, active, settings.min_fraction)
         value, var = 0.0, 0.0
         for c in np.flatnonzero(counts):
-            w = weights(int(c), int(counts[c]))
+            r, w = weights(int(c), int(counts[c]))
             stats[c].add(w)
+            if collector is not None:
+                collector.offer(int(c), r, w)
             value += float(w.double().mean())
             var += float(w.double().var()) / w.numel() if w.numel() > 1 else 0.0
         iterations.append((value, math.sqrt(var), int(counts.sum())))
         spread = np.array([s.spread if s.n > 1 else spread[c] for c, s in enumerate(stats)])
         k += 1
+        if collector is not None:
+            collector.iteration_done(stats)
         result = summarize(stats, iterations, eps)
         if progress:
             progress(k, result)

@@ -33,7 +33,7 @@ import torch
 import vegas
 
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
-from madnis_plugin.sampling.refine import RefineSettings, allocate, refine
+from madnis_plugin.sampling.refine import PointCollector, RefineSettings, allocate, refine
 
 
 class ChannelIntegrand(Protocol):
@@ -134,9 +134,14 @@ class MultiChannelVegas:
     def active(self) -> np.ndarray:
         return np.ones(len(self.channels), dtype=bool)
 
-    def weights(self, c: int, n: int) -> torch.Tensor:
-        """n weights J·f_c of channel c on the frozen grid (mean → σ_c)."""
-        return self.evaluate(c, n)[2]
+    def weights(self, c: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(r, w = J·f_c(r)) of n points of channel c on the frozen grid (mean(w) → σ_c)."""
+        _, r, w = self.evaluate(c, n)
+        return r, w
+
+    def point_at(self, c: int, r: torch.Tensor) -> Any:
+        """The integrand's point of channel c at r (momenta, flavours … for events)."""
+        return self.channels[c].evaluate(r)
 
     def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]:
         """n points of channel c (the integrand's `evaluate`) and their weights (mean → σ_c)."""
@@ -148,10 +153,10 @@ class MultiChannelVegas:
         return point, w
 
     def refine(self, settings: RefineSettings,
-               progress: Callable[[int, IntegrationResult], None] | None = None
-               ) -> tuple[IntegrationResult, list[ChannelStats]]:
+               progress: Callable[[int, IntegrationResult], None] | None = None,
+               collector: PointCollector | None = None) -> tuple[IntegrationResult, list[ChannelStats]]:
         """σ from frozen grids, calls by variance, to the target accuracy (sampling/refine.py)."""
-        result, stats = refine(self.weights, self.spread, settings, progress=progress)
+        result, stats = refine(self.weights, self.spread, settings, progress=progress, collector=collector)
         self.means = np.array(result.channel_values)
         return result, stats
 
