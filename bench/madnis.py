@@ -2,26 +2,25 @@
 
 Part A (ours only), per process (drell_yan_zprime, ttbar_j; cards in processes/), same seed:
 
-- MadNIS: VEGAS pretraining, online + buffered training and σ from fresh samples plus the
-  later half of the training batches (as ``madnis integrate`` combines them), with the
-  run_card's ``madnis_*`` settings (madnis_plugin.nis). Its integrand calls (pretraining +
-  training + fresh integration) set the budget N.
-- VEGAS: the multi-channel VEGAS of ``madnis integrate --sampler vegas`` (3 warm-up + 10
-  iterations, no early stop) with calls_per_iteration = N / 13, i.e. the same N calls.
+- MadNIS: VEGAS pretraining, online + buffered training and σ from the shared refine of
+  the frozen sampler (as ``madnis integrate`` gives it), with the run_card's ``madnis_*``
+  settings (madnis_plugin.nis). Its integrand calls (pretraining + training + refine) set
+  the budget N.
+- VEGAS: the multi-channel VEGAS sampler of ``madnis integrate --sampler vegas``, 5 survey
+  and 8 refine iterations of N / 13 calls each, i.e. the same N calls.
 
-For both: σ ± δσ and δσ/σ; the unweighting efficiency ⟨|w|⟩/w_max with w_max from
-``MaxWeight.estimate`` (truncation at 10⁻³ of σ, madnis_plugin/events/unweight.py) on a
-fresh weighted sample drawn as event generation draws it (``IntegrationRun._draw``:
-calls ∝ the channels' σ); the cost of one weighted point, measured by timing that sample;
-and the wall time for 10⁴ unweighted events,
+For both: σ ± δσ and δσ/σ; the unweighting efficiency as ``madnis integrate`` unweights
+(per-channel maxima truncated at 10⁻³ of σ from the refine weights, events drawn per
+channel ∝ σ_c, madnis_plugin/events/unweight.py); the cost of one weighted point, measured
+on a fresh weighted sample; and the wall time for 10⁴ unweighted events,
 
-    t(10⁴) = t_prepare + (N_wmax + 10⁴/efficiency) · t_point,
+    t(10⁴) = t_prepare + 10⁴/efficiency · t_point,
 
-with t_prepare the measured pretraining + training + integration (VEGAS: integration)
-time and N_wmax = 10⁵ the sample ``madnis integrate`` sets w_max from. Colour/helicity
-picks and LHE writing cost the same per event for both and are left out. Each figure is
-shown for VEGAS and MadNIS with the ratio MadNIS/VEGAS (< 1 is better for errors and
-times, > 1 for the efficiency), and the two σ are checked to agree within 3 combined σ.
+with t_prepare the measured pretraining + training + refine (VEGAS: survey + refine)
+time. Colour/helicity picks and LHE writing cost the same per event for both and are
+left out. Each figure is shown for VEGAS and MadNIS with the ratio MadNIS/VEGAS (< 1 is
+better for errors and times, > 1 for the efficiency), and the two σ are checked to agree
+within 3 combined σ.
 
 Part B: our trainer vs ``madnis`` 1.0 (PyPI; arXiv:2311.01548's library) driving the same
 channel integrands (default: drell_yan_zprime). Its ``Integrand`` gets one function
@@ -100,17 +99,17 @@ from madnis_plugin.core import _core
 from madnis_plugin.events.unweight import MaxWeight
 from madnis_plugin.integrate import IntegrationRun, RunOptions
 from madnis_plugin.nis.config import MadnisConfig
-from madnis_plugin.nis.driver import make_integrator
 from madnis_plugin.nis.features import physics_features
-from madnis_plugin.nis.integrator import MadnisIntegrator
+from madnis_plugin.nis.sampler import MadnisSampler
 from madnis_plugin.nis.splines import MIN_BIN, MIN_DERIVATIVE
-from madnis_plugin.sampling.vegas_multichannel import MultiChannelVegas, VegasResult
+from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
+from madnis_plugin.sampling.refine import RefineSettings
+from madnis_plugin.sampling.vegas_sampler import SurveySettings, VegasSampler
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCESSES = ("drell_yan_zprime", "ttbar_j")
 N_EVENTS = 10_000
-N_WMAX = 100_000  # weighted points `madnis integrate` sets w_max from: max(2 × batch_size, 50 000)
-VEGAS_WARMUP, VEGAS_ITERATIONS = 3, 10  # RunOptions' defaults
+VEGAS_SURVEY, VEGAS_REFINE = 5, 8  # survey and refine iterations of budget/13 calls each
 LOG_PRIOR_FLOOR = -50.0  # log α_prior seen by the channel-weight network is clamped here (as ours)
 GRID_FLOOR = 2 * MIN_BIN  # narrowest VEGAS bin madnis 1.0's flow initialisation is given
 
@@ -147,14 +146,23 @@ def nis_config(run: IntegrationRun, budget: Budget) -> MadnisConfig:
     return cfg
 
 
-def weighted_sample(run: IntegrationRun, sampler: Any, n: int) -> tuple[MaxWeight, float]:
-    """w_max and efficiency on n fresh weighted points drawn as event generation draws them,
-    and the measured seconds per weighted point."""
+def efficiency_and_cost(run: IntegrationRun, sampler: Any, result: IntegrationResult, stats: list[ChannelStats],
+                        n: int) -> tuple[float, float]:
+    """The unweighting efficiency `madnis integrate` has (per-channel maxima from the refine
+    weights, channels ∝ σ_c) and the measured seconds per fresh weighted point (n points)."""
+    shares = [max(v, 0.0) / result.value for v in result.channel_values]
+    efficiency = run.max_weights(stats).efficiency(shares)
     t0 = time.perf_counter()
     with torch.no_grad():
-        weights = torch.cat([w for _, _, w in run._draw(sampler, n)])
-    seconds = time.perf_counter() - t0
-    return MaxWeight.estimate(weights, run.options.max_weight_eps), seconds / len(weights)
+        count = sum(len(w) for _, _, w in run.weighted_sample(sampler, n, result))
+    return efficiency, (time.perf_counter() - t0) / count
+
+
+def fixed_refine(sampler: Any, calls: int, iterations: int) -> tuple[IntegrationResult, list[ChannelStats]]:
+    """A refine of exactly `iterations` × `calls` (no early stop)."""
+    settings = RefineSettings(rel_accuracy=0.0, calls_per_iteration=calls, max_calls_per_iteration=calls,
+                              min_iterations=iterations, max_calls=calls * iterations)
+    return sampler.refine(settings)
 
 
 def pull(a: float, da: float, b: float, db: float) -> float:
@@ -163,46 +171,52 @@ def pull(a: float, da: float, b: float, db: float) -> float:
 
 @dataclasses.dataclass
 class OursTrained:
-    integrator: MadnisIntegrator
-    result: VegasResult
+    sampler: MadnisSampler
+    result: IntegrationResult
+    stats: list[ChannelStats]
     t_pretrain: float
     t_train: float
     t_integrate: float
     calls: int  # pretraining + training + integration
 
+    @property
+    def integrator(self):
+        return self.sampler.integrator
+
 
 def train_ours(run: IntegrationRun, budget: Budget) -> OursTrained:
-    run.options = dataclasses.replace(run.options, calls_per_iteration=budget.vegas_calls)
-    nis = make_integrator(run, nis_config(run, budget))
+    cfg = nis_config(run, budget)
+    cfg.vegas_calls = budget.vegas_calls
+    sampler = MadnisSampler(run.entries, run.process.sqrt_s**2, cfg, device=run.device, seed=run.seed)
+    nis = sampler.integrator
     t0 = time.perf_counter()
     nis.pretrain()
     t1 = time.perf_counter()
     nis.train()
     t2 = time.perf_counter()
-    # σ as `madnis integrate` gives it: the fresh iterations and the later training batches
-    result = nis.integrate(budget.integration_calls, iterations=budget.integration_iterations,
-                           min_iterations=budget.integration_iterations, rel_accuracy=0.0, with_training=True)
+    # σ as `madnis integrate` gives it: the shared refine of the frozen sampler
+    result, stats = fixed_refine(sampler, budget.integration_calls, budget.integration_iterations)
     t3 = time.perf_counter()
-    calls = nis.n_calls + budget.integration_calls * budget.integration_iterations
-    return OursTrained(nis, result, t1 - t0, t2 - t1, t3 - t2, calls)
+    calls = nis.n_calls + result.n_calls
+    return OursTrained(sampler, result, stats, t1 - t0, t2 - t1, t3 - t2, calls)
 
 
 # --- Part A: VEGAS-only vs MadNIS at equal calls ---------------------------------------------
 
 
-def figures(run: IntegrationRun, sampler: Any, result: VegasResult, calls: int, t_prepare: float,
-            n_sample: int) -> dict[str, float]:
-    w_max, t_point = weighted_sample(run, sampler, n_sample)
+def figures(run: IntegrationRun, sampler: Any, result: IntegrationResult, stats: list[ChannelStats], calls: int,
+            t_prepare: float, n_sample: int) -> dict[str, float]:
+    efficiency, t_point = efficiency_and_cost(run, sampler, result, stats, n_sample)
     return {
         "calls": calls,
         "sigma_pb": result.value,
         "error_pb": result.error,
         "rel_error": result.rel_error,
         "chi2_dof": result.chi2_dof,
-        "efficiency": w_max.efficiency,
+        "efficiency": efficiency,
         "t_prepare_s": t_prepare,
         "t_point_us": 1e6 * t_point,
-        "t_10k_events_s": t_prepare + (N_WMAX + N_EVENTS / w_max.efficiency) * t_point,
+        "t_10k_events_s": t_prepare + N_EVENTS / efficiency * t_point,
     }
 
 
@@ -211,19 +225,18 @@ def part_a(process: str, budget: Budget, seed: int, output: Path, console: Conso
     run = make_run(process, seed, output)
     console.log(f"{process}: MadNIS pretraining, training and integration")
     ours = train_ours(run, budget)
-    nis = figures(run, ours.integrator, ours.result, ours.calls,
+    nis = figures(run, ours.sampler, ours.result, ours.stats, ours.calls,
                   ours.t_pretrain + ours.t_train + ours.t_integrate, budget.sample)
     cache[process] = (run, ours, nis)
     console.log(f"{process}: multi-channel VEGAS with the same {ours.calls:,} calls")
-    per_iteration = ours.calls // (VEGAS_WARMUP + VEGAS_ITERATIONS)
-    sampler = MultiChannelVegas([e.integrand for e in run.entries], device=run.device, seed=run.seed)
-    calls: list[int] = []
+    per_iteration = ours.calls // (VEGAS_SURVEY + VEGAS_REFINE)
+    sampler = VegasSampler([e.integrand for e in run.entries], SurveySettings(per_iteration, VEGAS_SURVEY, 0),
+                           device=run.device, seed=run.seed)
     t0 = time.perf_counter()
-    result = sampler.integrate(per_iteration, warmup=VEGAS_WARMUP, max_iterations=VEGAS_ITERATIONS,
-                               rel_accuracy=0.0, progress=lambda k, est, combined: calls.append(est.n_calls))
+    survey = sampler.prepare()
+    result, stats = fixed_refine(sampler, per_iteration, VEGAS_REFINE)
     t_vegas = time.perf_counter() - t0
-    vegas_calls = sum(calls)
-    veg = figures(run, sampler, result, vegas_calls, t_vegas, budget.sample)
+    veg = figures(run, sampler, result, stats, survey["survey_calls"] + result.n_calls, t_vegas, budget.sample)
     return {"vegas": veg, "madnis": nis,
             "pull": pull(veg["sigma_pb"], veg["error_pb"], nis["sigma_pb"], nis["error_pb"])}
 
@@ -402,8 +415,7 @@ def part_b(mi: ModuleType, process: str, budget: Budget, seed: int, output: Path
         run = make_run(process, seed, output)
         console.log(f"{process}: our MadNIS pretraining, training and integration")
         ours = train_ours(run, budget)
-        w_max, t_point = weighted_sample(run, ours.integrator, budget.sample)
-        efficiency = w_max.efficiency
+        efficiency, t_point = efficiency_and_cost(run, ours.sampler, ours.result, ours.stats, budget.sample)
     nis = ours.integrator
     mine = {"optimizer_steps": nis.optimizer_steps, "t_pretrain_s": ours.t_pretrain, "t_train_s": ours.t_train,
             "steps_per_s": nis.optimizer_steps / ours.t_train, "pretrain_calls": nis.pretrain_calls,
