@@ -193,3 +193,20 @@ def test_resume_writes_a_new_run_and_leaves_the_old_one_unchanged(tmp_path):
     result = runner.invoke(main, [*args, "--resume", str(first)])
     assert result.exit_code == 2 and "run_card ptl: 10.0 -> 30.0" in result.output
     assert not (tmp_path / "Events" / "run_03").exists()
+
+
+@pytest.mark.parametrize("name", ["ttbar_j", "w_jj"])
+def test_subprocess_cross_sections_in_init_add_up_to_sigma(name, tmp_path):
+    """XSECUP of the <init> block and the channels of results.json come from the same pooled
+    refine calls as σ: their sums equal σ to rounding (a short, coarse run suffices)."""
+    options = RunOptions(nevents=20, seed=2, output=tmp_path, calls_per_iteration=10_000, survey_iterations=2,
+                         min_calls_per_channel=200, rel_accuracy=0.05)
+    run = IntegrationRun.from_cards(ROOT / "processes" / name / "proc_card.dat", options=options)
+    summary = run.run()
+    init = pylhe.LHEFile.fromfile(str(summary.events_file)).init
+    xsecup = [p.xSection for p in init.procInfo]
+    assert len(xsecup) == len(run.process.subprocesses)
+    assert sum(xsecup) == pytest.approx(summary.cross_section_pb, rel=1e-12)
+    results = read_results(summary.run_dir)
+    assert sum(c["cross_section_pb"] for c in results["channels"]) == pytest.approx(summary.cross_section_pb,
+                                                                                   rel=1e-12)

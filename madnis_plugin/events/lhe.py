@@ -191,7 +191,8 @@ class InitInfo:
             ),
         ]
         for p in self.processes:
-            lines.append(f"{p.xsec:+.7e} {p.xerr:+.7e} {p.xmax:+.7e} {p.lprup}")
+            # all digits, so that the XSECUP of the subprocesses add up to σ as exactly as they do in memory
+            lines.append(f"{p.xsec:+.16e} {p.xerr:+.16e} {p.xmax:+.16e} {p.lprup}")
         lines.append(
             f"<generator name='{GENERATOR_NAME}' version='{self.generator_version}'>"
             "MadNIS phase-space sampling, arXiv:2212.06172 arXiv:2311.01548</generator>"
