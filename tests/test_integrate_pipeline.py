@@ -60,15 +60,6 @@ def test_events_parse_and_conserve_momentum(dy_run):
         assert {abs(int(p.id)) for p in incoming} <= {1, 2, 3, 4}
 
 
-def test_mirrored_and_combined_flavours_all_appear(dy_run):
-    summary, _ = dy_run
-    pairs = set()
-    for ev in pylhe.LHEFile.fromfile(str(summary.events_file)).events:
-        incoming = [int(p.id) for p in ev.particles if p.status == -1]
-        pairs.add(tuple(incoming))
-    assert (2, -2) in pairs and (-2, 2) in pairs and (1, -1) in pairs and (-1, 1) in pairs
-
-
 def test_results_json(dy_run):
     summary, _ = dy_run
     results = read_results(summary.run_dir)

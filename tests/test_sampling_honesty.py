@@ -31,7 +31,7 @@ CARD = ROOT / "processes" / "drell_yan" / "proc_card.dat"
 Z = (91.188, 2.441404)
 
 # χ² quantile 0.999 for k degrees of freedom (k = 1 … 5), from the χ² distribution tables.
-CHI2_999 = {1: 10.83, 2: 13.82, 3: 16.27, 4: 18.47, 5: 20.52}
+CHI2_999 = {1: 10.83, 2: 13.82, 3: 16.27, 4: 18.47, 5: 20.52, 6: 22.46, 7: 24.32}
 
 
 def make_run(tmp_path, seed: int, nevents: int = 10, **kw) -> IntegrationRun:
@@ -83,8 +83,9 @@ def test_every_prefix_of_the_event_file_has_the_subprocess_shares(tmp_path):
 
 
 def test_flavour_mix_in_a_prefix_matches_the_luminosity_split(tmp_path):
-    # Expected shares of the four quark pairs (u u~, c c~, d d~, s s~, either orientation)
-    # from a weighted sample of the integrated run: Σ W over points of each flavour choice.
+    # Expected shares of the eight incoming pairs (u u~, c c~, d d~, s s~ in both
+    # orientations: the first incoming parton's signed id) from a weighted sample of the
+    # integrated run: Σ W · (luminosity term / sum) over points, per flavour choice.
     run = make_run(tmp_path, seed=5, nevents=3000)
     summary = run.run()
     sums: dict[int, float] = {}
@@ -92,11 +93,12 @@ def test_flavour_mix_in_a_prefix_matches_the_luminosity_split(tmp_path):
         sub = run.entries[c].subprocess
         terms = point.lumi_terms / point.lumi_terms.sum(1, keepdim=True)
         for k, flavour in enumerate(sub.flavours):
-            q = abs(flavour[0])
+            q = int(flavour[0])
             sums[q] = sums.get(q, 0.0) + float((w * terms[:, k]).sum())
     quarks = sorted(sums)
     share = np.array([sums[q] for q in quarks]) / sum(sums.values())
-    pairs = [abs(a) for a, _ in _incoming(summary.events_file)]
+    pairs = [a for a, _ in _incoming(summary.events_file)]
+    assert len(quarks) == 8
     for n in (1000, 3000):
         counts = np.array([pairs[:n].count(q) for q in quarks], dtype=float)
         chi2, dof = _chi2(counts, share)
