@@ -72,17 +72,36 @@ class ChannelIntegrand:
             self._index_cache[device] = torch.tensor(self.channel_diagrams, device=device)
         return self._index_cache[device]
 
+    def _physics(self, passed, momenta, alpha_s, x1, x2, mu_f1, mu_f2):
+        """|M|², per-diagram |A|² and luminosity terms; on the CPU only where the cuts pass
+        (zeros elsewhere), which saves the matrix element of every point a cut removes. On a
+        GPU every point is evaluated: compacting would cost a host sync per call."""
+        if momenta.device.type != "cpu" or bool(passed.all()):
+            me2, amp2 = self.matrix_element.evaluate(momenta, alpha_s)
+            return me2, amp2, self.luminosity.terms_at(x1, x2, mu_f1, mu_f2)
+        idx = passed.nonzero().squeeze(1)
+        n = momenta.shape[0]
+        if idx.numel() == 0:
+            me2, amp2 = self.matrix_element.evaluate(momenta[:1], alpha_s[:1])
+            lumi = self.luminosity.terms_at(x1[:1], x2[:1], mu_f1[:1], mu_f2[:1])
+            return (me2.new_zeros(n), amp2.new_zeros((n, amp2.shape[1])), lumi.new_zeros((n, lumi.shape[1])))
+        me2_in, amp2_in = self.matrix_element.evaluate(momenta[idx].contiguous(), alpha_s[idx].contiguous())
+        lumi_in = self.luminosity.terms_at(x1[idx], x2[idx], mu_f1[idx], mu_f2[idx])
+        me2 = me2_in.new_zeros(n).index_copy_(0, idx, me2_in)
+        amp2 = amp2_in.new_zeros((n, amp2_in.shape[1])).index_copy_(0, idx, amp2_in)
+        lumi = lumi_in.new_zeros((n, lumi_in.shape[1])).index_copy_(0, idx, lumi_in)
+        return me2, amp2, lumi
+
     def evaluate(self, r: torch.Tensor) -> ChannelPoint:
         momenta, x1, x2, ps_weight = self.channel.map(r)
         passed = self.cuts.passes(momenta) & (ps_weight > 0)
         mu_r, mu_f1, mu_f2 = self.scales.compute(momenta)
         alpha_s = self.alphas(mu_r)
-        me2, amp2 = self.matrix_element.evaluate(momenta, alpha_s)
+        me2, amp2, lumi_terms = self._physics(passed, momenta, alpha_s, x1, x2, mu_f1, mu_f2)
         channel_amp2 = amp2.index_select(1, self._diagram_index(amp2.device))
         denominator = channel_amp2.sum(1)
         own = amp2[:, self.diagram]
         alpha_c = torch.where(denominator > 0, own / torch.where(denominator > 0, denominator, 1.0), 0.0)
-        lumi_terms = self.luminosity.terms_at(x1, x2, mu_f1, mu_f2)
         s_hat = x1 * x2 * self.s_collider
         weight = ps_weight * alpha_c * me2 * lumi_terms.sum(-1) / (2 * s_hat) * GEV2_TO_PB
         weight = torch.where(passed, weight, torch.zeros_like(weight))
