@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--nevents", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    console = Console(width=220)
     mg5 = {row["name"]: row for row in json.loads((DATA / "cross_sections.json").read_text())["results"]}
     table = Table(title=f"time to {args.nevents} unweighted events, cold cache (ours / MG5 3.5.7, same cards)")
     for col in ("process", "ours [s]", "MG5 [s]", "ours/MG5", "σ ours [pb]", "σ MG5 [pb]", "refine calls",
@@ -70,8 +71,8 @@ def main() -> None:
                       f"{ref['sigma_pb']:.5g} ± {ref['error_pb']:.2g}", f"{res['integrand_calls']:,}",
                       f"{res['unweighting_efficiency']:.2e}", f"{ref['mg5_weighted_points_in_refine']:,}",
                       f"{ref['mg5_weighted_points_in_refine'] / ref['events']:.1f}")
-        Console().print(f"{process}: {wall:.1f} s; timings {res['timings']}")
-    Console().print(table)
+        console.print(f"{process}: {wall:.1f} s; timings {res['timings']}; warnings {res.get('warnings')}")
+    console.print(table)
 
 
 if __name__ == "__main__":
