@@ -187,12 +187,19 @@ def test_resume_writes_a_new_run_and_leaves_the_old_one_unchanged(tmp_path):
     assert {p.name: p.read_bytes() for p in first.iterdir()} == before
     resumed = read_results(tmp_path / "Events" / "run_02")
     assert resumed["resumed_from"] == str(first.resolve())
+    # more events from the saved VEGAS grids, with the saved σ, into a new folder
+    result = runner.invoke(main, ["generate", str(first), "--nevents", "15"])
+    assert result.exit_code == 0, result.output
+    generated = read_results(tmp_path / "Events" / "run_03")
+    assert generated["n_events"] == 15 and generated["sampler"] == "vegas"
+    assert generated["cross_section_pb"] == read_results(first)["cross_section_pb"]
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == before
     # a changed cut is refused, naming it
     card = tmp_path / "run_card.dat"
     card.write_text(card.read_text().replace(" 10.0  = ptl ", " 30.0  = ptl "))
     result = runner.invoke(main, [*args, "--resume", str(first)])
     assert result.exit_code == 2 and "run_card ptl: 10.0 -> 30.0" in result.output
-    assert not (tmp_path / "Events" / "run_03").exists()
+    assert not (tmp_path / "Events" / "run_04").exists()
 
 
 @pytest.mark.parametrize("name", ["ttbar_j", "w_jj"])
