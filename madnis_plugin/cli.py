@@ -165,16 +165,19 @@ def _results_of(summary) -> dict:
 @main.command()
 @click.argument("proc_card", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="print every diagram and channel topology")
-def diagrams(proc_card: Path, verbose: bool) -> None:
+@click.option("--max-diagrams", type=click.IntRange(min=1),
+              help="stop with an error when the process has more diagrams than this (default: no limit)")
+def diagrams(proc_card: Path, verbose: bool, max_diagrams: int | None) -> None:
     """Print the subprocesses of PROC_CARD with their diagram and channel counts."""
     from madnis_plugin.errors import CardError
+    from madnis_plugin.process.limits import TooManyDiagrams
     from madnis_plugin.process.process import Process
 
     if not proc_card.is_file():
         _fail(f"{proc_card}: no such proc_card")
     try:
-        proc = Process.from_card(proc_card)
-    except CardError as err:
+        proc = Process.from_card(proc_card, max_diagrams=max_diagrams)
+    except (CardError, TooManyDiagrams) as err:
         _fail(str(err))
     table = Table(title=f"{proc_card} — model {proc.model.name}")
     for col in ("#", "subprocess", "flavours", "diagrams", "channels", "symmetry groups"):

@@ -35,15 +35,15 @@ class DiagramBudget:
     """Counts diagrams against a limit (None: none) and reports progress now and then."""
 
     def __init__(self, limit: int | None = None, progress: Callable[[str], None] | None = _stderr,
-                 after_s: float = PROGRESS_AFTER_S, every_s: float = PROGRESS_EVERY_S) -> None:
+                 after_s: float | None = None, every_s: float | None = None) -> None:
         if limit is not None and limit < 1:
             raise ValueError(f"max_diagrams must be a positive number, not {limit}")
         self.limit = limit
         self.progress = progress
         self.count = 0
         self.start = time.monotonic()
-        self.next_report = self.start + after_s
-        self.every_s = every_s
+        self.next_report = self.start + (PROGRESS_AFTER_S if after_s is None else after_s)
+        self.every_s = PROGRESS_EVERY_S if every_s is None else every_s
         self.where = ""
 
     def add(self, where: str = "") -> None:
