@@ -125,11 +125,18 @@ def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, 
 
     if device:
         _check_device(device)
+    from madnis_plugin.events.leftovers import remove_own_unfinished
+
+    process_dir = output or run_dir.resolve().parent.parent  # where generate puts its run folder
     with exit_on_signals(err_console):
         try:
             summary = generate_events(run_dir, nevents, seed=seed, device=device, output=output, console=console)
         except _user_errors() as err:
+            remove_own_unfinished(process_dir)
             _fail(str(err))
+        except BaseException:
+            remove_own_unfinished(process_dir)  # an unfinished run folder is not a record
+            raise
     _print_summary(str(run_dir), summary)
 
 

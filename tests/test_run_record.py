@@ -135,6 +135,23 @@ def test_sigkill_leaves_only_a_hidden_temporary_that_the_next_run_removes(tmp_pa
     assert (tmp_path / "Events" / "run_02" / "unweighted_events.lhe.gz").is_file()
 
 
+def test_sigterm_during_madnis_generate_leaves_no_new_run_folder(tmp_path):
+    code, _, _ = integrate(DY_CARD, "--output", tmp_path, "--seed", "4", *FAST)
+    assert code == 0
+    (first,) = list_runs(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "madnis_plugin.cli", "generate", str(first), "--nevents",
+                             "60000"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not list(tmp_path.glob("Events/run_02/.unweighted_events.lhe.gz.*.tmp")):
+        assert proc.poll() is None and time.monotonic() - t0 < 120
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert list_runs(tmp_path) == [first] and not list(tmp_path.rglob("*.tmp"))
+
+
 def test_temporaries_of_a_live_run_are_left_alone(tmp_path):
     from madnis_plugin.events.leftovers import clean_leftovers
 

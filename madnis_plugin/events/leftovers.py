@@ -22,7 +22,8 @@ from pathlib import Path
 
 from madnis_plugin.events.atomic import TMP_SUFFIX, temp_owner
 
-__all__ = ["INCOMPLETE_FILE", "RUNNING_FILE", "clean_leftovers", "process_alive", "running_marker_text"]
+__all__ = ["INCOMPLETE_FILE", "RUNNING_FILE", "clean_leftovers", "process_alive", "remove_own_unfinished",
+           "running_marker_text"]
 
 RUNNING_FILE = ".madnis_running"
 INCOMPLETE_FILE = "INCOMPLETE"
@@ -99,3 +100,18 @@ def clean_leftovers(process_dir: str | os.PathLike[str]) -> list[str]:
         notes.append(f"{folder}: marked INCOMPLETE (process {owner[0]} ended before it finished; "
                      f"kept: {', '.join(sorted(p.name for p in rest))})")
     return notes
+
+
+def remove_own_unfinished(process_dir: str | os.PathLike[str]) -> list[Path]:
+    """Remove the run folders of ``<process_dir>/Events`` that this process started and did not
+    finish (no results.json): for a command stopped by an error or a signal. Returns them."""
+    events = Path(process_dir) / "Events"
+    if not events.is_dir():
+        return []
+    removed = []
+    for folder in sorted(p for p in events.iterdir() if p.is_dir()):
+        owner = _marker_owner(folder)
+        if owner == (os.getpid(), socket.gethostname()) and not (folder / "results.json").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
