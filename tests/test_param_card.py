@@ -206,3 +206,15 @@ def test_non_physical_masses_and_widths_are_refused_naming_the_line(edit, name, 
     (line,) = [i for i, t in enumerate(text.splitlines(), 1) if t.rstrip().endswith(f"# {name}")]
     with pytest.raises(CardError, match=rf"^param_card\.dat:{line}: {message}"):
         load("sm").set_param_card(ParamCard.parse(text, path="param_card.dat"))
+
+
+def test_set_param_refuses_what_a_card_would_refuse():
+    from madnis_plugin.errors import PhysicsInputError
+
+    model = load("sm")
+    with pytest.raises(PhysicsInputError, match=r"model sm: mass 23 \(MZ of z\) = 0: a massive vector boson"):
+        model.set_param("MZ", 0.0)
+    with pytest.raises(PhysicsInputError, match=r"DECAY 23 \(WZ of z\) = -1: a width must be"):
+        model.set_param("WZ", -1.0)
+    assert model.param("MZ") == 91.188 and model.param("WZ") == 2.441404  # unchanged
+    model.set_param("WT", 0.0)  # a zero width is fine

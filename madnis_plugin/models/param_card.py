@@ -417,30 +417,35 @@ def model_param_card(model: Model) -> ParamCard:
     return card
 
 
-def _check_physical(model: Model, card: ParamCard) -> None:
-    """Refuse masses and widths that have no physical meaning, naming the card line.
+def physical_problem(model: Model, name: str, value: float) -> str | None:
+    """Why `value` for the external parameter `name` is not physical (None if it is).
 
     Negative widths and zero masses of massive vector bosons (MZ = 0 divides by zero in
     the electroweak parameters) are meaningless. Negative masses, MG5's sign convention
     for some fermions, are refused too: the helicity amplitudes here do not implement that
     convention, and using |m| while the banner keeps -m would make the record lie."""
-    external = {p.name: p for p in model.external_parameters}
     for particle in model.particles:
-        for kind, name in (("mass", particle.mass), ("width", particle.width)):
-            par = external.get(name)
-            if par is None or name == "ZERO":
+        for kind, par in (("mass", particle.mass), ("width", particle.width)):
+            if par != name or name == "ZERO":
                 continue
-            value = float(par.value)
             block = "mass" if kind == "mass" else "DECAY"
-            where = card.line_of(par.block, par.index) if par.block is not None else None
+            what = f"{block} {particle.pdg} ({name} of {particle.name}) = {value:g}"
             if value < 0 or not math.isfinite(value):
                 hint = (" (the sign convention MG5 allows for some fermion masses is not supported; give |m|)"
                         if kind == "mass" else "")
-                raise CardError(card.path, where, f"{block} {particle.pdg} ({name} of {particle.name}) = {value:g}: "
-                                f"a {kind} must be a finite number >= 0{hint}")
+                return f"{what}: a {kind} must be a finite number >= 0{hint}"
             if kind == "mass" and value == 0 and particle.spin == 3:
-                raise CardError(card.path, where, f"mass {particle.pdg} ({name} of {particle.name}) = 0: a massive "
-                                f"vector boson needs a mass > 0 (the model derives the couplings from it)")
+                return f"{what}: a massive vector boson needs a mass > 0 (the model derives the couplings from it)"
+    return None
+
+
+def _check_physical(model: Model, card: ParamCard) -> None:
+    """Refuse masses and widths that have no physical meaning (physical_problem), naming the card line."""
+    for par in model.external_parameters:
+        problem = physical_problem(model, par.name, float(par.value))
+        if problem:
+            where = card.line_of(par.block, par.index) if par.block is not None else None
+            raise CardError(card.path, where, problem)
 
 
 def apply_param_card(model: Model, card: ParamCard | str | os.PathLike[str]) -> list[str]:
