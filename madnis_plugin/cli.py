@@ -85,13 +85,20 @@ def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, n
     _check_device(device)
     options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy,
                          sampler=sampler, resume=resume)
+    from madnis_plugin.events.leftovers import remove_own_unfinished
+
+    process_dir = output or proc_card.parent
     with exit_on_signals(err_console):
         try:
             with diagram_limit(max_diagrams, progress=_diagram_progress):
                 run = IntegrationRun.from_cards(proc_card, run_card, param_card, options)
             summary = run.run(console=console)
         except _user_errors() as err:
+            remove_own_unfinished(process_dir)  # (the run removes its own; this covers the moment before)
             _fail(str(err))
+        except BaseException:
+            remove_own_unfinished(process_dir)
+            raise
     _print_summary(str(proc_card), summary)
 
 
