@@ -57,7 +57,8 @@ def main() -> None:
 @click.option("--param-card", type=click.Path(dir_okay=False, path_type=Path),
               help="param_card.dat (default: the one beside PROC_CARD, else the model's defaults)")
 @click.option("--nevents", type=click.IntRange(min=1), help="unweighted events (overrides the run_card)")
-@click.option("--seed", type=click.IntRange(min=0), help="random seed (overrides the run_card's iseed)")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="random seed (overrides the run_card's iseed; 0, like iseed = 0: a fresh seed, recorded)")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the folder of PROC_CARD)")

@@ -159,11 +159,14 @@ def test_temporaries_of_a_live_run_are_left_alone(tmp_path):
     run.mkdir(parents=True)
     live = run / f".unweighted_events.lhe.gz.{os.getppid()}.abcdefgh.tmp"  # our parent process is alive
     dead = run / ".unweighted_events.lhe.gz.999999999.abcdefgh.tmp"  # above Linux's pid_max
-    live.write_bytes(b"x")
-    dead.write_bytes(b"x")
+    old = run / ".unweighted_events.lhe.gz.k2j4h5g6.tmp"  # no pid in the name: an older madnis
+    for path in (live, dead, old):
+        path.write_bytes(b"x")
     notes = clean_leftovers(tmp_path)
-    assert live.exists() and not dead.exists()
-    assert len(notes) == 1 and dead.name in notes[0] and live.name not in notes[0]
+    assert live.exists() and old.exists() and not dead.exists()
+    assert len(notes) == 2
+    assert "unknown owner" in notes[0] and old.name in notes[0] and live.name not in notes[0]
+    assert "removed 1 stale" in notes[1] and dead.name in notes[1] and live.name not in notes[1]
 
 
 # --- one clear line for every input error ---------------------------------------------------

@@ -72,13 +72,18 @@ def clean_leftovers(process_dir: str | os.PathLike[str]) -> list[str]:
     for folder in folders:
         owner = _marker_owner(folder) if folder is not events else None
         killed = owner is not None and _dead(*owner) and not (folder / "results.json").exists()
-        removed = []
+        removed, unknown = [], []
         for tmp in folder.glob(f".*{TMP_SUFFIX}"):
             pid = temp_owner(tmp.name)
             if _dead(pid) or (killed and pid is None):
                 with contextlib.suppress(OSError):
                     tmp.unlink()
                     removed.append(tmp.name)
+            elif pid is None:
+                unknown.append(tmp.name)
+        if unknown:  # no pid in the name (an older madnis, another program): said, not removed
+            notes.append(f"{folder}: temporary file(s) of unknown owner: {', '.join(sorted(unknown))}; "
+                         "never events, remove them if no run is writing there")
         if removed:
             who = f"process {owner[0]}" if owner else "a process that no longer runs"
             notes.append(f"{folder}: removed {len(removed)} stale temporary file(s) of {who} "
