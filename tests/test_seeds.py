@@ -57,3 +57,14 @@ def test_fresh_seed_skips_the_recorded_ones(tmp_path, monkeypatch):
 
 def test_no_record_means_no_used_seeds(tmp_path):
     assert used_seeds(tmp_path / "Events") == set()
+
+
+def test_a_twenty_digit_iseed_in_the_run_card_is_read_exactly(tmp_path):
+    from madnis_plugin.cards.run_card import RunCard
+
+    text = RunCard.default().to_string()
+    assert " 0   = iseed" in text
+    card = RunCard.from_string(text.replace(" 0   = iseed", " 99999999999999999999   = iseed"))
+    assert card["iseed"] == 99999999999999999999  # not 1e20 through a float
+    assert resolve_seed(None, card["iseed"], tmp_path).value == reduce_seed(99999999999999999999)
+    assert RunCard.default().with_overrides(nevents="1e4")["nevents"] == 10000  # MG5's float forms still work
