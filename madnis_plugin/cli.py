@@ -118,7 +118,8 @@ def _check_device(device: str) -> None:
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--nevents", type=click.IntRange(min=1), required=True, help="unweighted events to generate")
-@click.option("--seed", type=click.IntRange(min=0), help="random seed (default: a new one per generated run)")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="random seed (default: a fresh one, never one the process folder used before)")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), help="default: the trained run's device")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the trained run's)")
@@ -138,6 +139,7 @@ def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, 
     process_dir = output or run_dir.resolve().parent.parent  # where generate puts its run folder
     with exit_on_signals(err_console):
         try:
+            seed = _generate_seed(seed, process_dir)
             summary = generate_events(run_dir, nevents, seed=seed, device=device, output=output, console=console)
         except _user_errors() as err:
             remove_own_unfinished(process_dir)
@@ -146,6 +148,18 @@ def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, 
             remove_own_unfinished(process_dir)  # an unfinished run folder is not a record
             raise
     _print_summary(str(run_dir), summary)
+
+
+def _generate_seed(seed: int | None, process_dir: Path) -> int:
+    """The seed of a `madnis generate` run: as given, or fresh (never one the process folder
+    used before); recorded in Events/used_seeds.txt like an integration's."""
+    from madnis_plugin.events.run_dir import check_output_dir
+    from madnis_plugin.seeds import record_seed, resolve_seed
+
+    events = check_output_dir(process_dir)
+    chosen = resolve_seed(seed, 0, events)
+    record_seed(events, chosen, note="(madnis generate)")
+    return chosen.value
 
 
 def _print_summary(title: str, summary) -> None:

@@ -73,6 +73,18 @@ def test_an_explicit_seed_any_size_reproduces_the_file_byte_for_byte(tmp_path):
     assert "reduced from 99999999999999999999" in (tmp_path / "a" / "Events" / SEED_RECORD).read_text()
 
 
+def test_madnis_generate_without_a_seed_draws_fresh_recorded_ones(tmp_path):
+    code, _, _ = integrate(DY_CARD, "--output", tmp_path, "--seed", "8", *FAST)
+    assert code == 0
+    (trained,) = list_runs(tmp_path)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["generate", str(trained), "--nevents", "50"])
+        assert result.exit_code == 0, result.output
+    seeds = [read_results(r)["seed"] for r in list_runs(tmp_path)]
+    assert len(set(seeds)) == 3 and seeds[0] == 8
+    assert used_seeds(tmp_path / "Events") == set(seeds)
+
+
 # --- interruption -------------------------------------------------------------------------
 
 
