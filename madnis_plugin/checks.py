@@ -21,7 +21,7 @@ from madnis_plugin.events.leftovers import clean_leftovers
 from madnis_plugin.events.run_dir import check_output_dir
 from madnis_plugin.seeds import Seed, record_seed
 
-__all__ = ["MIN_CROSS_SECTION_PB", "CrossSectionTooSmall", "check_cross_section", "start_run"]
+__all__ = ["MIN_CROSS_SECTION_PB", "CrossSectionTooSmall", "check_cross_section", "check_output_dir", "start_run"]
 
 MIN_CROSS_SECTION_PB = 1e-12
 

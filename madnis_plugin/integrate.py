@@ -38,18 +38,12 @@ import torch
 
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
-from madnis_plugin.checks import check_cross_section, start_run
+from madnis_plugin.checks import check_cross_section, check_output_dir, start_run
 from madnis_plugin.errors import CardError
 from madnis_plugin.events.candidates import EventCandidates
 from madnis_plugin.events.lhe import EventBatch, InitInfo, LHEWriter, ProcessInfo, Resonance, make_header
 from madnis_plugin.events.mixing import concat, shuffled, take
-from madnis_plugin.events.run_dir import (
-    EVENTS_FILE,
-    RESULTS_FILE,
-    check_output_dir,
-    new_run_dir,
-    write_results,
-)
+from madnis_plugin.events.run_dir import EVENTS_FILE, RESULTS_FILE, new_run_dir, write_results
 from madnis_plugin.events.unweight import ChannelMaxWeights, MaxWeight, unweight
 from madnis_plugin.integrand.build import build_integrands
 from madnis_plugin.process.process import Process
