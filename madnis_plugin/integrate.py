@@ -298,7 +298,8 @@ class IntegrationRun:
         terms = point.lumi_terms[idx]
         colour, helicity = integrand.matrix_element.sample_colour_helicity(momenta, alpha_s, gen)
         # Flavour assignment ∝ its luminosity term; mirrored ones are the z-reflected event.
-        choice = torch.multinomial(terms, 1, generator=gen).squeeze(1)
+        # (a PDF interpolated at x → 1 can dip below zero: such a flavour is never chosen)
+        choice = torch.multinomial(terms.clamp_min(0), 1, generator=gen).squeeze(1)
         flavours = torch.tensor(sub.flavours, dtype=torch.int64, device=momenta.device)
         mirrored = torch.tensor(sub.mirrored, device=momenta.device)[choice]
         pdg = flavours[choice]

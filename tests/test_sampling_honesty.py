@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pylhe
 import pytest
+import torch
 from analytic_me import AnalyticDrellYan
 from dy_reference import drell_yan_sigma
 
@@ -91,7 +92,10 @@ def test_flavour_mix_in_a_prefix_matches_the_luminosity_split(tmp_path):
     sums: dict[int, float] = {}
     for c, point, w in run.weighted_sample(run.sampler, 400_000, run.result):
         sub = run.entries[c].subprocess
-        terms = point.lumi_terms / point.lumi_terms.sum(1, keepdim=True)
+        # the flavour choice of the events: ∝ the non-negative luminosity terms (a PDF can dip
+        # below zero at x → 1); points that fail the cuts have w = 0 and all terms 0
+        terms = point.lumi_terms.clamp_min(0)
+        terms = torch.where(w[:, None] > 0, terms / terms.sum(1, keepdim=True).clamp_min(1e-300), 0.0)
         for k, flavour in enumerate(sub.flavours):
             q = int(flavour[0])
             sums[q] = sums.get(q, 0.0) + float((w * terms[:, k]).sum())
