@@ -41,11 +41,13 @@ from madnis_plugin.checkpoint import CheckpointError, checkpoint_path, load_chec
 from madnis_plugin.checks import check_cross_section, check_output_dir, start_run
 from madnis_plugin.errors import CardError
 from madnis_plugin.events.candidates import EventCandidates
+from madnis_plugin.events.leftovers import mark_incomplete
 from madnis_plugin.events.lhe import EventBatch, InitInfo, LHEWriter, ProcessInfo, Resonance, make_header
 from madnis_plugin.events.mixing import concat, shuffled, take
 from madnis_plugin.events.run_dir import EVENTS_FILE, RESULTS_FILE, new_run_dir, write_results
 from madnis_plugin.events.unweight import ChannelMaxWeights, MaxWeight, unweight
 from madnis_plugin.integrand.build import build_integrands
+from madnis_plugin.interrupt import Terminated
 from madnis_plugin.process.process import Process
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
 from madnis_plugin.sampling.protocol import Progress, Sampler
@@ -380,8 +382,14 @@ class IntegrationRun:
                     extra["resumed_from"] = str(Path(self.options.resume).resolve())
                 return self.write_run(run_dir, sampler, result, w_max, bar=bar, timings=timings, t0=t0,
                                       extra=extra)
-        except BaseException:
-            if not any(p.name == RESULTS_FILE for p in run_dir.iterdir()):
+        except BaseException as err:
+            if any(p.name == RESULTS_FILE for p in run_dir.iterdir()):
+                raise
+            if isinstance(err, (KeyboardInterrupt, Terminated)) and self.sampler_name == "madnis" \
+                    and checkpoint_path(run_dir).is_file():
+                # an interrupted training is worth keeping: the folder says what it holds
+                mark_incomplete(run_dir, f"interrupted ({type(err).__name__}) during the run")
+            else:
                 shutil.rmtree(run_dir, ignore_errors=True)
             raise
 

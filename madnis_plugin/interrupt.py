@@ -67,7 +67,8 @@ def exit_on_signals(console=None) -> Iterator[None]:
 
 
 def _say(console, name: str) -> None:
-    text = f"interrupted ({name}): stopped; no partial event file or unfinished run folder was left"
+    text = (f"interrupted ({name}): stopped; no partial event file was left (an interrupted MadNIS "
+            "training keeps its checkpoint in a run folder marked INCOMPLETE, for --resume)")
     if console is not None:
         console.print(f"[bold yellow]{text}[/]", highlight=False, soft_wrap=True)
     else:

@@ -202,3 +202,27 @@ def test_generate_gives_events_of_the_weighted_distribution(trained, tmp_path):
 def test_generate_without_a_finished_training_is_a_clear_error(tmp_path):
     with pytest.raises(CheckpointError, match="no checkpoint"):
         generate(tmp_path, 10)
+
+
+def test_interrupted_training_keeps_its_checkpoint_for_resume(tmp_path, monkeypatch):
+    from madnis_plugin.events.leftovers import INCOMPLETE_FILE
+    from madnis_plugin.nis.sampler import MadnisSampler
+
+    original = MadnisSampler.prepare
+
+    def interrupted(self, progress=None, checkpoint=None):
+        self.integrator.pretrain()
+        self.integrator.train(steps=2)
+        checkpoint()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(MadnisSampler, "prepare", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        make_run(tmp_path, nevents=50).run()
+    folder = tmp_path / "Events" / "run_01"
+    assert (folder / INCOMPLETE_FILE).is_file() and (folder / "madnis_checkpoint.pt").is_file()
+    assert not (folder / "results.json").exists() and not list(folder.glob("*.lhe.gz"))
+    monkeypatch.setattr(MadnisSampler, "prepare", original)
+    resumed = make_run(tmp_path, nevents=50, resume=folder).run()
+    training = json.loads((resumed.run_dir / "results.json").read_text())["training"]
+    assert training["resumed_from_step"] == 2 and training["online_steps"] == 6

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from madnis_plugin.events.atomic import TMP_SUFFIX, temp_owner
 
-__all__ = ["INCOMPLETE_FILE", "RUNNING_FILE", "clean_leftovers", "process_alive", "remove_own_unfinished",
+__all__ = ["INCOMPLETE_FILE", "RUNNING_FILE", "clean_leftovers", "mark_incomplete", "process_alive",
+           "remove_own_unfinished",
            "running_marker_text"]
 
 RUNNING_FILE = ".madnis_running"
@@ -96,15 +97,19 @@ def clean_leftovers(process_dir: str | os.PathLike[str]) -> list[str]:
             notes.append(f"{folder}: removed the empty run folder of process {owner[0]}, "
                          "which ended before it finished")
             continue
-        (folder / INCOMPLETE_FILE).write_text(
-            f"This run (process {owner[0]} on {owner[1]}) ended before it finished: there are no "
-            "unweighted events and no results.json.\nA madnis_checkpoint.pt here can be continued "
-            f"with `madnis integrate PROC_CARD --resume {folder}`.\n")
-        with contextlib.suppress(OSError):
-            (folder / RUNNING_FILE).unlink()
+        mark_incomplete(folder, f"process {owner[0]} on {owner[1]} ended before it finished")
         notes.append(f"{folder}: marked INCOMPLETE (process {owner[0]} ended before it finished; "
                      f"kept: {', '.join(sorted(p.name for p in rest))})")
     return notes
+
+
+def mark_incomplete(folder: Path, why: str) -> None:
+    """Mark a run folder that will not be finished (kept for what it holds, e.g. a checkpoint)."""
+    (folder / INCOMPLETE_FILE).write_text(
+        f"This run did not finish ({why}): there are no unweighted events and no results.json.\n"
+        f"A madnis_checkpoint.pt here can be continued with `madnis integrate PROC_CARD --resume {folder}`.\n")
+    with contextlib.suppress(OSError):
+        (folder / RUNNING_FILE).unlink()
 
 
 def remove_own_unfinished(process_dir: str | os.PathLike[str]) -> list[Path]:
