@@ -174,9 +174,10 @@ class Process:
 
 
 def _load_model(card: ProcCard) -> Model:
-    spec = card.model.name + (f"-{card.model.restriction}" if card.model.restriction else "")
+    # UFO folders are looked up beside the proc_card first (the working directory for text cards)
+    card_dir = Path(card.path).parent if Path(card.path).is_file() else Path.cwd()
     try:
-        model = models.load(spec)
+        model = models.load(card.model.name, card.model.restriction, card_dir=card_dir)
     except ValueError as err:
         raise CardError(card.path, card.model.line, str(err)) from err
     card.validate_names({p.name for p in model.particles})
