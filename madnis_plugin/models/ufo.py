@@ -257,10 +257,17 @@ class _Builder:
             if q.expr is not None:
                 q.value = q.expr(vals)
             vals[q.name] = q.value
+        self.constants: dict[str, Any] = {}
         if self.card is not None:
             for q in out:
                 if q.expr is not None and vals[q.name] == 0 and not q.external:
                     zero.add(q.name)
+            # parameters the param_card cannot change: fixed ones and those computed from them only
+            for q in out:
+                if q.expr is None and not q.external:
+                    self.constants[q.name] = q.value
+                elif q.expr is not None and _names_in(q.formula) & set(vals) <= set(self.constants) | {ZERO}:
+                    self.constants[q.name] = q.value
         self.values = vals
         return out, zero
 
@@ -394,7 +401,8 @@ class _Builder:
         name = " + ".join(cn if a == 1 else f"({_frac_str(a)})*{cn}" for a, cn in combo)
         if name in self._made:
             return self._made[name]
-        formula = " + ".join(f"({_frac_str(a)})*({self.coup_code[cn][1]})" for a, cn in combo)
+        # the formula identifies the coupling (equal formulas merge flavours): constants folded in
+        formula = " + ".join(f"({_frac_str(a)})*({_fold(self.coup_code[cn][1], self.constants)})" for a, cn in combo)
         codes = [(a, self.coup_code[cn][0]) for a, cn in combo]
         ev = self.ev
 
@@ -406,6 +414,21 @@ class _Builder:
         c = Coupling(name, formula, value, orders)
         self._made[name] = c
         return c
+
+
+def _fold(expr: str, constants: Mapping[str, Any]) -> str:
+    """`expr` with the names of constant parameters replaced by their values."""
+    if not constants:
+        return expr
+    tree = ast.parse(expr, mode="eval")
+
+    class Fold(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 (ast API)
+            if node.id in constants:
+                return ast.copy_location(ast.Constant(constants[node.id]), node)
+            return node
+
+    return ast.unparse(Fold().visit(tree))
 
 
 def _axes(cand: list[int], spins: Sequence[int]) -> list[int]:
