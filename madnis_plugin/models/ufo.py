@@ -264,9 +264,7 @@ class _Builder:
                     zero.add(q.name)
             # parameters the param_card cannot change: fixed ones and those computed from them only
             for q in out:
-                if q.expr is None and not q.external:
-                    self.constants[q.name] = q.value
-                elif q.expr is not None and _names_in(q.formula) & set(vals) <= set(self.constants) | {ZERO}:
+                if q.expr is None and not q.external or q.expr is not None and _names_in(q.formula) & set(vals) <= set(self.constants) | {ZERO}:
                     self.constants[q.name] = q.value
         self.values = vals
         return out, zero
@@ -423,7 +421,7 @@ def _fold(expr: str, constants: Mapping[str, Any]) -> str:
     tree = ast.parse(expr, mode="eval")
 
     class Fold(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 (ast API)
+        def visit_Name(self, node: ast.Name) -> ast.AST:
             if node.id in constants:
                 return ast.copy_location(ast.Constant(constants[node.id]), node)
             return node

@@ -195,7 +195,7 @@ def _reset_registry() -> None:
 _reset_registry()
 
 # The files of a UFO model in the order they import each other (the optional ones may be absent).
-_FILES = ("function_library", "parameters", "propagators", "particles", "coupling_orders", "couplings",
+_FILES = ("function_library", "parameters", "form_factors", "propagators", "particles", "coupling_orders", "couplings",
           "lorentz", "vertices")
 
 
