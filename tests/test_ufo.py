@@ -303,3 +303,42 @@ def test_mg5_sm_loads_and_matches_the_builtin_sm():
         pu = Process.from_string(process, model=str(Path(os.environ["MG5_HOME"]) / "models" / "sm"))
         pb = Process.from_string(process, model="sm")
         assert [len(s.diagrams) for s in pu.subprocesses] == [len(s.diagrams) for s in pb.subprocesses]
+
+
+# --- what MG5's models contain beyond the test model ------------------------------------
+
+
+def test_vertex_legs_in_any_order_map_to_the_same_vertex(tmp_path, ufo_model):
+    # the photon vertex written with the vector first: Gamma indices follow the legs
+    folder = _copy_model(tmp_path)
+    text = (folder / "vertices.py").read_text()
+    old = "particles=[P.e__plus__, P.e__minus__, P.a],\n    color=['1'],\n    lorentz=[L.FFV1],"
+    assert old in text
+    text = text.replace(old, "particles=[P.a, P.e__plus__, P.e__minus__],\n    color=['1'],\n    lorentz=[L.FFV91],")
+    (folder / "vertices.py").write_text(text)
+    with open(folder / "lorentz.py", "a") as fh:
+        fh.write("\nFFV91 = Lorentz(name='FFV91', spins=[3, 2, 2], structure='Gamma(1,3,2)')\n")
+    assert _vertex_table(load_ufo(folder)) == _vertex_table(ufo_model)
+
+
+def test_ghosts_and_goldstones_are_dropped_with_their_vertices(tmp_path, ufo_model):
+    folder = _copy_model(tmp_path)
+    with open(folder / "particles.py", "a") as fh:
+        fh.write(
+            "\nG0 = Particle(pdg_code=250, name='G0', antiname='G0', spin=1, color=1, mass=Param.MZ, width=Param.WZ,"
+            "\n    texname='G0', antitexname='G0', charge=0, GhostNumber=0, LeptonNumber=0, Y=0, GoldstoneBoson=True)\n"
+            "\nghA = Particle(pdg_code=9000001, name='ghA', antiname='ghA~', spin=-1, color=1, mass=Param.ZERO,"
+            "\n    width=Param.ZERO, texname='ghA', antitexname='ghA~', charge=0, GhostNumber=1, LeptonNumber=0, Y=0)\n"
+            "\nghA__tilde__ = ghA.anti()\n"
+        )
+    with open(folder / "lorentz.py", "a") as fh:
+        fh.write("\nUUV1 = Lorentz(name='UUV1', spins=[-1, -1, 3], structure='P(3,2) + P(3,3)')\n"
+                 "\nVSS1 = Lorentz(name='VSS1', spins=[3, 1, 1], structure='P(1,2) - P(1,3)')\n")
+    with open(folder / "vertices.py", "a") as fh:
+        fh.write("\nV_910 = Vertex(name='V_910', particles=[P.ghA__tilde__, P.ghA, P.a], color=['1'],"
+                 " lorentz=[L.UUV1], couplings={(0,0): C.GC_4})\n"
+                 "\nV_911 = Vertex(name='V_911', particles=[P.Z, P.G0, P.H], color=['1'],"
+                 " lorentz=[L.VSS1], couplings={(0,0): C.GC_53})\n")
+    m = load_ufo(folder)
+    assert not m.has_particle("g0") and not m.has_particle("gha")
+    assert _vertex_table(m) == _vertex_table(ufo_model)
