@@ -342,3 +342,14 @@ def test_ghosts_and_goldstones_are_dropped_with_their_vertices(tmp_path, ufo_mod
     m = load_ufo(folder)
     assert not m.has_particle("g0") and not m.has_particle("gha")
     assert _vertex_table(m) == _vertex_table(ufo_model)
+
+
+def test_a_coupling_whose_qcd_order_does_not_match_its_g_power_is_an_error(tmp_path):
+    # the core rescales QCD couplings by (alpha_s/aS)^(QCD/2) per event: that must be right
+    folder = _copy_model(tmp_path)
+    text = (folder / "couplings.py").read_text()
+    old = "value='complex(0,1)*G',\n    order={'QCD':1}"
+    assert old in text
+    (folder / "couplings.py").write_text(text.replace(old, "value='complex(0,1)*G**2',\n    order={'QCD':1}"))
+    with pytest.raises(UFOError, match=r"GC_11 .*QCD order 1"):
+        load_ufo(folder)

@@ -316,6 +316,7 @@ class _Builder:
             self.coup_code[c.name] = (_compile(expr, f"coupling {c.name}"), expr, dict(c.order))
             if self.card is not None and complex(self.ev(self.coup_code[c.name][0], self.values)) == 0:
                 removed.add(c.name)
+        self._check_qcd_scaling(params, removed)
         self._made: dict[str, Coupling] = {}
         vertices: list[Vertex] = []
         for v in self.objs["vertices"]:
@@ -329,6 +330,27 @@ class _Builder:
         m.coupling_hierarchy = {o.name: int(o.hierarchy) for o in orders}  # type: ignore[attr-defined]
         m.ufo_folder = self.folder  # type: ignore[attr-defined]
         return m
+
+    def _check_qcd_scaling(self, params: list[Parameter], removed: set[str]) -> None:
+        """Each coupling must scale as g_s**QCD when aS changes: the core rescales QCD couplings
+        per event by (alpha_s/aS)**(QCD/2) (see `madnis_plugin.matrix_element`)."""
+        if "aS" not in {p.name for p in params if p.external}:
+            if any(o.get("QCD") for _, _, o in self.coup_code.values()):
+                raise UFOError(f"UFO model {self.folder.name}: QCD couplings but no external parameter aS "
+                               "(the strong coupling must be called aS, as in MG5's models)")
+            return
+        vals: dict[str, Any] = {ZERO: 0.0}
+        for q in params:
+            vals[q.name] = q.expr(vals) if q.expr is not None else (q.value * 1.21 if q.name == "aS" else q.value)
+        for name, (code, expr, orders) in self.coup_code.items():
+            if name in removed:
+                continue
+            c0, c1 = complex(self.ev(code, self.values)), complex(self.ev(code, vals))
+            want = 1.1 ** orders.get("QCD", 0)
+            if abs(c1 - want * c0) > 1e-9 * abs(want * c0):
+                raise UFOError(f"UFO model {self.folder.name}: coupling {name} = {expr} has QCD order "
+                               f"{orders.get('QCD', 0)} but does not scale as g_s^{orders.get('QCD', 0)}; "
+                               "running alpha_s needs that scaling")
 
     def vertex(self, v: Any, ufo_parts: list[Particle], by_name: Mapping[str, Particle],
                removed: set[str]) -> list[Vertex]:
