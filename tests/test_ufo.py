@@ -353,3 +353,13 @@ def test_a_coupling_whose_qcd_order_does_not_match_its_g_power_is_an_error(tmp_p
     (folder / "couplings.py").write_text(text.replace(old, "value='complex(0,1)*G**2',\n    order={'QCD':1}"))
     with pytest.raises(UFOError, match=r"GC_11 .*QCD order 1"):
         load_ufo(folder)
+
+
+def test_a_coupling_order_hierarchy_we_do_not_use_is_a_warning(tmp_path, recwarn):
+    folder = _copy_model(tmp_path)
+    text = (folder / "coupling_orders.py").read_text()
+    (folder / "coupling_orders.py").write_text(text.replace("hierarchy=2", "hierarchy=3"))
+    with pytest.warns(UserWarning, match="QED=3"):
+        load_ufo(folder)
+    load_ufo(UFO)
+    assert not [w for w in recwarn if "hierarchy" in str(w.message)]

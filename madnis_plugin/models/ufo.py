@@ -31,6 +31,7 @@ import ast
 import cmath
 import os
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,16 @@ import numpy as np
 
 from madnis_plugin.models import ufo_library
 from madnis_plugin.models.lorentz_fit import UnsupportedLorentz, fit, lorentz_tensor
-from madnis_plugin.models.model import ZERO, Coupling, Model, Parameter, Particle, Vertex, VertexTerm
+from madnis_plugin.models.model import (
+    ORDER_HIERARCHY,
+    ZERO,
+    Coupling,
+    Model,
+    Parameter,
+    Particle,
+    Vertex,
+    VertexTerm,
+)
 from madnis_plugin.models.param_card import ParamCard
 
 
@@ -328,6 +338,15 @@ class _Builder:
         m = Model(self.name, parts, params, vertices, _default_multiparticles(by_name),
                   f"UFO model {self.folder}" + (" (restricted)" if self.card is not None else ""))
         m.coupling_hierarchy = {o.name: int(o.hierarchy) for o in orders}  # type: ignore[attr-defined]
+        differ = {k: h for k, h in m.coupling_hierarchy.items() if ORDER_HIERARCHY.get(k, 1) != h}
+        if differ:
+            warnings.warn(
+                f"UFO model {self.folder.name}: coupling-order hierarchy "
+                f"{', '.join(f'{k}={h}' for k, h in differ.items())} differs from the one WEIGHTED uses "
+                f"({', '.join(f'{k}={h}' for k, h in ORDER_HIERARCHY.items())}, others 1); the lowest-order "
+                "diagrams are chosen with the latter; give the orders explicitly in the process",
+                stacklevel=3,
+            )
         m.ufo_folder = self.folder  # type: ignore[attr-defined]
         return m
 
