@@ -28,7 +28,6 @@ a `UFOError` naming the vertex and the Lorentz structure. No code is generated h
 from __future__ import annotations
 
 import ast
-import cmath
 import os
 import re
 import warnings
@@ -261,21 +260,22 @@ class _Builder:
             out.append(Parameter(p.name, 0.0, expr=lambda v, c=code, t=p.type: _as_type(self.ev(c, v), t),
                                  formula=expr))
             known.add(p.name)
-        # internal parameters that are identically zero after the restriction
         vals: dict[str, Any] = {ZERO: 0.0}
         for q in out:
             if q.expr is not None:
                 q.value = q.expr(vals)
             vals[q.name] = q.value
+        # constants: what no param_card can change (fixed parameters and those computed from them
+        # only); a constant zero mass or width makes its particle massless or stable
         self.constants: dict[str, Any] = {}
         if self.card is not None:
             for q in out:
-                if q.expr is not None and vals[q.name] == 0 and not q.external:
-                    zero.add(q.name)
-            # parameters the param_card cannot change: fixed ones and those computed from them only
-            for q in out:
-                if q.expr is None and not q.external or q.expr is not None and _names_in(q.formula) & set(vals) <= set(self.constants) | {ZERO}:
+                fixed = q.expr is None and not q.external
+                derived = q.expr is not None and _names_in(q.formula) & set(vals) <= {*self.constants, ZERO}
+                if fixed or derived:
                     self.constants[q.name] = q.value
+                    if q.value == 0:
+                        zero.add(q.name)
         self.values = vals
         return out, zero
 
@@ -514,4 +514,4 @@ def _default_multiparticles(by_name: Mapping[str, Particle]) -> dict[str, list[s
     return {k: [n for n in v if n in by_name] for k, v in labels.items()}
 
 
-__all__ = ["UFOError", "cmath", "find_ufo", "is_path", "load_ufo", "search_path"]
+__all__ = ["UFOError", "find_ufo", "is_path", "load_ufo", "search_path"]
