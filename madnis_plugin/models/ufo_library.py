@@ -6,6 +6,7 @@ from ``object_library`` and call functions from ``function_library``. `load_ufo_
 executes those files with this module's classes in their place, so no MG5 code is
 needed, and returns the objects each file defined. Nothing here evaluates parameters or
 maps a UFO model onto `madnis_plugin.models.Model`: that is `madnis_plugin.models.ufo`.
+Reading a model runs its Python files, as MG5 does: load only models you trust.
 """
 
 from __future__ import annotations
@@ -92,9 +93,12 @@ class Coupling(UFOBase):
 
 
 class Lorentz(UFOBase):
-    require_args = ("name", "spins", "structure")
+    require_args = ("name", "spins")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) > 2:
+            kwargs["structure"], args = args[2], args[:2]
+        kwargs.setdefault("structure", "external")
         kwargs.setdefault("formfactors", [])
         super().__init__(*args, **kwargs)
         _registry["lorentz"].append(self)
@@ -229,7 +233,8 @@ def load_ufo_objects(folder: str | os.PathLike[str]) -> dict[str, Any]:
         setattr(lib, cls.__name__, cls)
     for kind in ("particles", "parameters", "couplings", "lorentz", "vertices", "orders", "functions"):
         setattr(lib, f"all_{kind}", _registry[kind])
-    lib.all_decays, lib.all_propagators, lib.all_form_factors, lib.all_CTparameters = [], [], [], []
+    for extra in ("decays", "propagators", "form_factors", "CTparameters", "CTcouplings", "CTvertices"):
+        setattr(lib, f"all_{extra}", [])
     package = types.ModuleType(pkg)
     package.__path__ = []  # a package, so that `from . import x` resolves
     modules: dict[str, types.ModuleType] = {"object_library": lib}
