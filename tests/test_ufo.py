@@ -363,3 +363,16 @@ def test_a_coupling_order_hierarchy_we_do_not_use_is_a_warning(tmp_path, recwarn
         load_ufo(folder)
     load_ufo(UFO)
     assert not [w for w in recwarn if "hierarchy" in str(w.message)]
+
+
+def test_a_restriction_that_makes_b_massless_gives_the_five_flavour_proton(tmp_path):
+    folder = _copy_model(tmp_path)
+    shutil.copy(folder / "restrict_no_b_mass.dat", folder / "restrict_massless_b.dat")
+    four = Process.from_string("p p > e+ e-", model=str(folder))
+    five = Process.from_string("p p > e+ e-", model=f"{folder}-massless_b")
+    assert not any(5 in f for s in four.subprocesses for f in s.flavours)
+    assert any(5 in f for s in five.subprocesses for f in s.flavours)
+    # a p the card defines itself is kept
+    card = tmp_path / "proc_card.dat"
+    card.write_text("import model sm_zprime_ufo-massless_b\ndefine p = g u u~\ngenerate p p > e+ e-\n")
+    assert not any(5 in f for s in Process.from_card(card).subprocesses for f in s.flavours)
