@@ -309,15 +309,16 @@ def test_mg5_sm_loads_and_matches_the_builtin_sm():
 
 
 def test_vertex_legs_in_any_order_map_to_the_same_vertex(tmp_path, ufo_model):
-    # the photon vertex written with the vector first: Gamma indices follow the legs
+    # the photon vertex written with the vector first and the fermions swapped: Gamma's row
+    # index is the outgoing e-, wherever it is listed
     folder = _copy_model(tmp_path)
     text = (folder / "vertices.py").read_text()
     old = "particles=[P.e__plus__, P.e__minus__, P.a],\n    color=['1'],\n    lorentz=[L.FFV1],"
     assert old in text
-    text = text.replace(old, "particles=[P.a, P.e__plus__, P.e__minus__],\n    color=['1'],\n    lorentz=[L.FFV91],")
+    text = text.replace(old, "particles=[P.a, P.e__minus__, P.e__plus__],\n    color=['1'],\n    lorentz=[L.FFV91],")
     (folder / "vertices.py").write_text(text)
     with open(folder / "lorentz.py", "a") as fh:
-        fh.write("\nFFV91 = Lorentz(name='FFV91', spins=[3, 2, 2], structure='Gamma(1,3,2)')\n")
+        fh.write("\nFFV91 = Lorentz(name='FFV91', spins=[3, 2, 2], structure='Gamma(1,2,3)')\n")
     assert _vertex_table(load_ufo(folder)) == _vertex_table(ufo_model)
 
 
@@ -376,3 +377,17 @@ def test_a_restriction_that_makes_b_massless_gives_the_five_flavour_proton(tmp_p
     card = tmp_path / "proc_card.dat"
     card.write_text("import model sm_zprime_ufo-massless_b\ndefine p = g u u~\ngenerate p p > e+ e-\n")
     assert not any(5 in f for s in Process.from_card(card).subprocesses for f in s.flavours)
+
+
+def test_madnis_diagrams_runs_a_proc_card_with_a_ufo_model(tmp_path):
+    from click.testing import CliRunner
+
+    from madnis_plugin.cli import main
+
+    _copy_model(tmp_path)
+    card = tmp_path / "proc_card.dat"
+    card.write_text("import model sm_zprime_ufo\ngenerate p p > e+ e-\n")
+    result = CliRunner().invoke(main, ["diagrams", str(card)])
+    assert result.exit_code == 0, result.output
+    assert "model sm_zprime_ufo" in result.output and "u u~ > e+ e-" in result.output
+    assert "│        3 │" in result.output  # γ, Z, Z′

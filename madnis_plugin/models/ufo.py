@@ -383,11 +383,14 @@ class _Builder:
                            f"(spins {spins}) is not covered by the built-in HELAS routines ({_COVERED}); "
                            "generating Lorentz routines is not supported yet")
         n = len(ours)
-        # perm[our slot] = UFO slot (0-based). UFO pairs fermions as (column, row) = (psi, psibar)
-        # in list order, so our psibar leg 0 is the second UFO fermion; vectors before scalars.
+        # perm[our slot] = UFO slot (0-based); vectors before scalars. The spinor row (psibar)
+        # of a UFO vertex is the outgoing fermion (pdg > 0), our leg 0 its antiparticle; where
+        # that does not decide (Majorana), UFO's order (psi, psibar) does.
         if cls in ("FFV", "FFS"):
             f = [i for i in range(n) if spins[i] == 2]
-            perm = [f[1], f[0], *(i for i in range(n) if spins[i] != 2)]
+            pos = [i for i in f if ufo_parts[i].pdg > 0]
+            row = pos[0] if len(pos) == 1 else f[1]
+            perm = [row, f[0] if row == f[1] else f[1], *(i for i in range(n) if spins[i] != 2)]
         else:
             perm = sorted(range(n), key=lambda i: -spins[i])
         bases = _BASES[cls]
