@@ -124,7 +124,8 @@ def test_ufo_vvv_sign_follows_from_the_outgoing_momenta(ufo_model):
 
 # --- (b), (c) matrix elements and diagrams --------------------------------------------
 
-_ME_PROCESSES = ["u u~ > e+ e-", "g g > t t~", "u u~ > t t~ g", "e+ e- > w+ w-"]
+_ME_PROCESSES = ["u u~ > e+ e-", "g g > t t~", "u u~ > t t~ g", "e+ e- > w+ w-", "g g > g g", "e+ e- > z h",
+                 "w+ w- > w+ w-", "w+ w- > h h"]
 
 
 @pytest.mark.parametrize("process", _ME_PROCESSES)
@@ -391,3 +392,8 @@ def test_madnis_diagrams_runs_a_proc_card_with_a_ufo_model(tmp_path):
     assert result.exit_code == 0, result.output
     assert "model sm_zprime_ufo" in result.output and "u u~ > e+ e-" in result.output
     assert "│        3 │" in result.output  # γ, Z, Z′
+
+
+def test_a_model_path_without_a_ufo_model_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match=r"is not a UFO model folder \(no particles.py there\)"):
+        models.load(str(tmp_path / "nothing_here"))

@@ -51,6 +51,8 @@ def load(name: str, restriction: str | None = None, card_dir: str | os.PathLike[
     if folder is not None:  # a folder whose name contains '-'
         return ufo.load_ufo(folder, None)
     folder = ufo.find_ufo(key, card_dir)
+    if folder is None and ufo.is_path(key):
+        raise ValueError(f"unknown model {spec!r}: {key} is not a UFO model folder (no particles.py there)")
     if folder is None:
         where = ", ".join(str(p) for p in ufo.search_path(card_dir)) or "nowhere (no MADNIS_MODEL_PATH, MG5_HOME)"
         raise ValueError(
