@@ -397,3 +397,11 @@ def test_madnis_diagrams_runs_a_proc_card_with_a_ufo_model(tmp_path):
 def test_a_model_path_without_a_ufo_model_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"is not a UFO model folder \(no particles.py there\)"):
         models.load(str(tmp_path / "nothing_here"))
+
+
+def test_restriction_cards_with_qnumbers_blocks_are_read(tmp_path, ufo_model):
+    folder = _copy_model(tmp_path)
+    text = (folder / "restrict_default.dat").read_text()
+    (folder / "restrict_default.dat").write_text(
+        "BLOCK QNUMBERS 32  # zp\n      1 0  # 3 times electric charge\n      2 3  # number of spin states\n" + text)
+    assert _vertex_table(load_ufo(folder)) == _vertex_table(ufo_model)

@@ -201,18 +201,30 @@ def load_ufo(folder: str | os.PathLike[str], restriction: str | None = None, nam
     return _Builder(folder, objs, card, model_name).build()
 
 
+def _read_restriction(path: Path) -> ParamCard:
+    """A restriction card; QNUMBERS blocks (particle quantum numbers, which MG5 writes for
+    new particles and `ParamCard` does not read) carry no parameters and are skipped."""
+    lines, skip = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = line.split("#", 1)[0].split()
+        if words and words[0].lower() in ("block", "decay"):
+            skip = words[0].lower() == "block" and len(words) > 1 and words[1].lower() == "qnumbers"
+        lines.append("" if skip else line)  # keep line numbers for messages
+    return ParamCard.parse("\n".join(lines) + "\n", path=path)
+
+
 def _restriction_card(folder: Path, restriction: str | None) -> ParamCard | None:
     if restriction == "full":
         return None
     if restriction is None:
         default = folder / "restrict_default.dat"
-        return ParamCard.read(default) if default.is_file() else None
+        return _read_restriction(default) if default.is_file() else None
     path = folder / f"restrict_{restriction}.dat"
     if not path.is_file():
         have = sorted(p.name[len("restrict_"):-4] for p in folder.glob("restrict_*.dat"))
         raise UFOError(f"model {folder.name} has no restriction {restriction!r} (no {path.name}); "
-                       f"available: {', '.join(have + ['full']) }")
-    return ParamCard.read(path)
+                       f"available: {', '.join(have + ['full'])}")
+    return _read_restriction(path)
 
 
 class _Builder:
