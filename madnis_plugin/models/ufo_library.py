@@ -141,11 +141,12 @@ class Function:
         self.expr = expression
         self._code = compile(expression, f"<UFO function {name}>", "eval")
         _registry["functions"].append(self)
+        self._namespace = FUNCTIONS  # the namespace of the model being read (a fresh dict per model)
         FUNCTIONS[name] = self
 
     def __call__(self, *args: Any) -> Any:
         ns = dict(zip(self.arguments, args, strict=True))
-        return eval(self._code, {"__builtins__": {}, **FUNCTIONS}, ns)
+        return eval(self._code, {"__builtins__": {}, **self._namespace}, ns)
 
 
 # -- the function library: what parameter and coupling expressions may call -----------
@@ -181,8 +182,6 @@ FUNCTIONS: dict[str, Any] = {
     "theta_function": lambda x, y, z: y if x else z,
     "cond": lambda c, y, z: y if c == 0 else z,
     "reglog": lambda z: 0.0 if z == 0 else cmath.log(z),
-    "reglogp": lambda z: 0.0 if z == 0 else cmath.log(z),
-    "reglogm": lambda z: 0.0 if z == 0 else cmath.log(z),
     "arg": lambda z: cmath.phase(z),
     "sqrt": cmath.sqrt,
     "pi": math.pi,
@@ -223,9 +222,9 @@ def load_ufo_objects(folder: str | os.PathLike[str]) -> dict[str, Any]:
     for required in ("particles.py", "parameters.py", "couplings.py", "lorentz.py", "vertices.py"):
         if not (folder / required).is_file():
             raise FileNotFoundError(f"{folder} is not a UFO model: {required} is missing")
+    global FUNCTIONS
     _reset_registry()
-    FUNCTIONS.clear()
-    FUNCTIONS.update(_BASE_FUNCTIONS)
+    FUNCTIONS = dict(_BASE_FUNCTIONS)
     pkg = f"_madnis_ufo_{abs(hash(str(folder.resolve())))}"
     lib = types.ModuleType(f"{pkg}.object_library")
     for cls in (UFOBase, Particle, Parameter, Coupling, Lorentz, Vertex, CouplingOrder, Decay, FormFactor,
