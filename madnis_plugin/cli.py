@@ -1,7 +1,10 @@
 """The ``madnis`` command: subcommands for physicists, MG5-style messages.
 
-Errors a user can fix (bad cards, unknown PDF sets, bad arguments) are printed
-as one clear line and exit with status 2; they never show a traceback.
+Errors a user can fix (bad cards, unknown PDF sets, bad arguments, an output folder
+that cannot be written, parameters that make the physics meaningless) are printed as
+one clear line and exit with status 2; they never show a traceback and leave no run
+folder. SIGINT and SIGTERM end a run cleanly (its temporary files and unfinished run
+folder removed) with the shell's status 130 and 143 (madnis_plugin/interrupt.py).
 """
 
 from __future__ import annotations
@@ -23,8 +26,22 @@ _PDG_NAMES = {-6: "t~", -5: "b~", -4: "c~", -3: "s~", -2: "u~", -1: "d~", 1: "d"
 
 
 def _fail(message: str) -> None:
+    message = " ".join(str(message).split())  # one line, whatever the exception's text
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     sys.exit(2)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "an input is wrong": one line and status 2, no traceback."""
+    from madnis_plugin.checkpoint import CheckpointError
+    from madnis_plugin.checks import CrossSectionTooSmall
+    from madnis_plugin.errors import CardError, PhysicsInputError
+    from madnis_plugin.events.run_dir import OutputDirError
+    from madnis_plugin.integrate import ZeroCrossSection
+    from madnis_plugin.process.limits import TooManyDiagrams
+
+    return (CardError, ZeroCrossSection, FloatingPointError, CheckpointError, OutputDirError, PhysicsInputError,
+            TooManyDiagrams, CrossSectionTooSmall)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,7 +57,8 @@ def main() -> None:
 @click.option("--param-card", type=click.Path(dir_okay=False, path_type=Path),
               help="param_card.dat (default: the one beside PROC_CARD, else the model's defaults)")
 @click.option("--nevents", type=click.IntRange(min=1), help="unweighted events (overrides the run_card)")
-@click.option("--seed", type=click.IntRange(min=0), help="random seed (overrides the run_card's iseed)")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="random seed (overrides the run_card's iseed; 0, like iseed = 0: a fresh seed, recorded)")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the folder of PROC_CARD)")
@@ -51,27 +69,42 @@ def main() -> None:
                    "(default: the run_card's madnis_enable, else vegas)")
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="continue from the sampler saved in this run folder (Events/run_NN), into a new run folder")
+@click.option("--max-diagrams", type=click.IntRange(min=1),
+              help="stop with an error when the process has more diagrams than this (default: no limit)")
 def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, nevents: int | None,
               seed: int | None, device: str, output: Path | None, accuracy: float | None, sampler: str | None,
-              resume: Path | None) -> None:
+              resume: Path | None, max_diagrams: int | None) -> None:
     """Integrate the process of PROC_CARD and write unweighted LHE events.
 
     Prints σ ± δσ, writes Events/run_NN/unweighted_events.lhe.gz and results.json
     and madnis_checkpoint.pt (the sampler, for --resume and `madnis generate`).
     """
-    from madnis_plugin.checkpoint import CheckpointError
-    from madnis_plugin.errors import CardError
-    from madnis_plugin.integrate import IntegrationRun, RunOptions, ZeroCrossSection
+    from madnis_plugin.integrate import IntegrationRun, RunOptions
+    from madnis_plugin.interrupt import exit_on_signals
+    from madnis_plugin.process.limits import diagram_limit
 
     _check_device(device)
     options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy,
                          sampler=sampler, resume=resume)
-    try:
-        run = IntegrationRun.from_cards(proc_card, run_card, param_card, options)
-        summary = run.run(console=console)
-    except (CardError, ZeroCrossSection, FloatingPointError, CheckpointError) as err:
-        _fail(str(err))
+    from madnis_plugin.events.leftovers import remove_own_unfinished
+
+    process_dir = output or proc_card.parent
+    with exit_on_signals(err_console):
+        try:
+            with diagram_limit(max_diagrams, progress=_diagram_progress):
+                run = IntegrationRun.from_cards(proc_card, run_card, param_card, options)
+            summary = run.run(console=console)
+        except _user_errors() as err:
+            remove_own_unfinished(process_dir)  # (the run removes its own; this covers the moment before)
+            _fail(str(err))
+        except BaseException:
+            remove_own_unfinished(process_dir)
+            raise
     _print_summary(str(proc_card), summary)
+
+
+def _diagram_progress(text: str) -> None:
+    err_console.print(text, highlight=False, soft_wrap=True)
 
 
 def _check_device(device: str) -> None:
@@ -85,7 +118,8 @@ def _check_device(device: str) -> None:
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--nevents", type=click.IntRange(min=1), required=True, help="unweighted events to generate")
-@click.option("--seed", type=click.IntRange(min=0), help="random seed (default: a new one per generated run)")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="random seed (default: a fresh one, never one the process folder used before)")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), help="default: the trained run's device")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the trained run's)")
@@ -95,17 +129,37 @@ def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, 
     RUN_DIR is a run folder of `madnis integrate` (Events/run_NN); the events go to a new
     run folder with the saved run's σ and maximum weights.
     """
-    from madnis_plugin.checkpoint import CheckpointError
-    from madnis_plugin.errors import CardError
     from madnis_plugin.integrate import generate as generate_events
+    from madnis_plugin.interrupt import exit_on_signals
 
     if device:
         _check_device(device)
-    try:
-        summary = generate_events(run_dir, nevents, seed=seed, device=device, output=output, console=console)
-    except (CardError, CheckpointError) as err:
-        _fail(str(err))
+    from madnis_plugin.events.leftovers import remove_own_unfinished
+
+    process_dir = output or run_dir.resolve().parent.parent  # where generate puts its run folder
+    with exit_on_signals(err_console):
+        try:
+            seed = _generate_seed(seed, process_dir)
+            summary = generate_events(run_dir, nevents, seed=seed, device=device, output=output, console=console)
+        except _user_errors() as err:
+            remove_own_unfinished(process_dir)
+            _fail(str(err))
+        except BaseException:
+            remove_own_unfinished(process_dir)  # an unfinished run folder is not a record
+            raise
     _print_summary(str(run_dir), summary)
+
+
+def _generate_seed(seed: int | None, process_dir: Path) -> int:
+    """The seed of a `madnis generate` run: as given, or fresh (never one the process folder
+    used before); recorded in Events/used_seeds.txt like an integration's."""
+    from madnis_plugin.events.run_dir import check_output_dir
+    from madnis_plugin.seeds import record_seed, resolve_seed
+
+    events = check_output_dir(process_dir)
+    chosen = resolve_seed(seed, 0, events)
+    record_seed(events, chosen, note="(madnis generate)")
+    return chosen.value
 
 
 def _print_summary(title: str, summary) -> None:
@@ -117,25 +171,42 @@ def _print_summary(title: str, summary) -> None:
     table.add_row("unweighting efficiency", f"{summary.unweighting_efficiency:.3%}")
     table.add_row("unweighted events", f"{summary.n_events}")
     table.add_row("events file", str(summary.events_file))
+    record = _results_of(summary)
+    if record.get("seed") is not None:
+        table.add_row("seed", str(record["seed"]))
     table.add_row("time", ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
     for text in getattr(summary, "warnings", []):
         table.add_row("[yellow]warning[/]", text)
     console.print(table)
+    for text in getattr(summary, "warnings", []):
+        err_console.print(f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
+
+
+def _results_of(summary) -> dict:
+    from madnis_plugin.events.run_dir import read_results
+
+    try:
+        return read_results(summary.run_dir)
+    except (OSError, ValueError):
+        return {}
 
 
 @main.command()
 @click.argument("proc_card", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="print every diagram and channel topology")
-def diagrams(proc_card: Path, verbose: bool) -> None:
+@click.option("--max-diagrams", type=click.IntRange(min=1),
+              help="stop with an error when the process has more diagrams than this (default: no limit)")
+def diagrams(proc_card: Path, verbose: bool, max_diagrams: int | None) -> None:
     """Print the subprocesses of PROC_CARD with their diagram and channel counts."""
     from madnis_plugin.errors import CardError
+    from madnis_plugin.process.limits import TooManyDiagrams
     from madnis_plugin.process.process import Process
 
     if not proc_card.is_file():
         _fail(f"{proc_card}: no such proc_card")
     try:
-        proc = Process.from_card(proc_card)
-    except CardError as err:
+        proc = Process.from_card(proc_card, max_diagrams=max_diagrams)
+    except (CardError, TooManyDiagrams) as err:
         _fail(str(err))
     table = Table(title=f"{proc_card} — model {proc.model.name}")
     for col in ("#", "subprocess", "flavours", "diagrams", "channels", "symmetry groups"):

@@ -41,3 +41,13 @@ def read_card_text(path: str | os.PathLike[str], kind: str) -> str:
             return fh.read()
     except OSError as exc:
         raise CardError(path, None, f"cannot read {kind}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as fh:
+            line = fh.read(exc.start).count(b"\n") + 1
+        raise CardError(path, line, f"not a text {kind} (byte 0x{exc.object[exc.start]:02x} is not UTF-8); "
+                        f"give the {kind} as a text file") from None
+
+
+class PhysicsInputError(ValueError):
+    """A parameter or argument that makes the physics meaningless (a negative width, a zero
+    boson mass, α_s < 0, a subprocess that does not exist …); the message says which and why."""

@@ -38,6 +38,7 @@ import torch
 
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
+from madnis_plugin.checks import check_cross_section, check_output_dir, start_run
 from madnis_plugin.errors import CardError
 from madnis_plugin.events.candidates import EventCandidates
 from madnis_plugin.events.lhe import EventBatch, InitInfo, LHEWriter, ProcessInfo, Resonance, make_header
@@ -50,6 +51,7 @@ from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
 from madnis_plugin.sampling.protocol import Progress, Sampler
 from madnis_plugin.sampling.refine import RefineSettings, allocate
 from madnis_plugin.sampling.vegas_sampler import SurveySettings, VegasSampler
+from madnis_plugin.seeds import resolve_seed
 
 
 def default_accuracy(nevents: int) -> float:
@@ -68,7 +70,7 @@ class ZeroCrossSection(RuntimeError):
 @dataclass
 class RunOptions:
     nevents: int | None = None  # None: the run_card's
-    seed: int | None = None  # None: the run_card's iseed (0 → 1)
+    seed: int | None = None  # None: the run_card's iseed; 0 or iseed = 0: a fresh seed (seeds.py)
     device: str = "cpu"
     output: Path | None = None  # process folder holding Events/; default: beside the proc_card
     calls_per_iteration: int = 50_000  # survey iterations, and the refine's smallest iteration
@@ -107,8 +109,12 @@ class IntegrationRun:
         self.run_card = run_card
         self.options = options
         self.nevents = int(options.nevents if options.nevents is not None else run_card["nevents"])
-        seed = options.seed if options.seed is not None else int(run_card["iseed"])
-        self.seed = seed if seed > 0 else 1
+        self.output_dir = Path(options.output or self.proc_card.parent)
+        check_output_dir(self.output_dir)  # before anything is compiled or integrated
+        # iseed = 0 and no seed: a fresh one (madnis_plugin/seeds.py); the banner records it
+        self.seed_info = resolve_seed(options.seed, int(run_card["iseed"]), self.output_dir / "Events")
+        self.seed = self.seed_info.value
+        run_card = self.run_card = run_card.with_overrides(iseed=self.seed)
         self.device = torch.device(options.device)
         self.sampler_name = options.sampler or ("madnis" if run_card["madnis_enable"] else "vegas")
         if options.resume is not None and options.sampler is None:  # the saved run's sampler
@@ -173,6 +179,7 @@ class IntegrationRun:
         figures = sampler.prepare(progress, checkpoint)
         self.candidates = EventCandidates(len(self.entries), self.nevents, self.options.max_weight_eps, self.seed)
         result, stats = sampler.refine(self.refine_settings(), progress, self.candidates)
+        check_cross_section(result.value, result.error)  # σ ≤ 0 stays a ZeroCrossSection below
         if not result.value > 0:
             raise ZeroCrossSection(
                 f"the cross section is {result.value:g} pb: no phase-space point passed the cuts "
@@ -353,9 +360,10 @@ class IntegrationRun:
     def run(self, console=None) -> Summary:
         timings = {}
         t0 = time.perf_counter()
+        start_run(self.output_dir, self.seed_info, console)
         sampler = self.make_sampler()
         resumed = self._resume(sampler) if self.options.resume is not None else None
-        run_dir = new_run_dir(self.options.output or self.proc_card.parent)
+        run_dir = new_run_dir(self.output_dir)
         try:
             with self._progress(console) as bar:
                 sampler, result, stats, figures = self.integrate(

@@ -34,6 +34,7 @@ from madnis_plugin.codegen.build import code_key, compile_library
 from madnis_plugin.codegen.kinematics import boost, random_momenta
 from madnis_plugin.codegen.program import AmplitudeProgram, build_program
 from madnis_plugin.codegen.render import render_source
+from madnis_plugin.errors import PhysicsInputError
 from madnis_plugin.models.model import Model
 from madnis_plugin.process.diagrams import Diagram, generate_diagrams
 
@@ -200,8 +201,7 @@ class MatrixElement:
         from). `all_helicities` sums every configuration (no skipping); `gauge_leg` replaces the
         polarisation of that massless vector leg by p/E (a Ward-identity check).
         """
-        if momenta.dtype != torch.float64:
-            raise ValueError(f"momenta must be float64, got {momenta.dtype}")
+        momenta = _as_momenta(momenta)
         if momenta.ndim != 3 or momenta.shape[1:] != (self.n_external, 4):
             raise ValueError(f"momenta must have shape [B, {self.n_external}, 4], got {list(momenta.shape)}")
         momenta = momenta.contiguous()
@@ -214,6 +214,8 @@ class MatrixElement:
         kw: dict = {}
         if alpha_s is not None:
             a = torch.as_tensor(alpha_s, dtype=torch.float64, device=device)
+            if a.ndim not in (0, 1) or (a.ndim == 1 and a.shape[0] != n):
+                raise ValueError(f"alpha_s must be one number or one per point ({n}), got shape {list(a.shape)}")
             kw["alpha_s"] = (a.expand(n) if a.ndim == 0 else a).contiguous()
             kw["alpha_s_ref"] = self.alpha_s_ref
         out = MeOutput(me2=torch.empty(n, dtype=torch.float64, device=device))
@@ -238,13 +240,41 @@ class MatrixElement:
 
     def me2(self, momenta: torch.Tensor, alpha_s: float | torch.Tensor | None = None) -> torch.Tensor:
         """|M|^2 [B] (MG5's SMATRIX convention)."""
-        return self.evaluate(momenta, alpha_s).me2
+        return self.evaluate(momenta, _checked_alpha_s(alpha_s)).me2
 
     def diagram_weights(self, momenta: torch.Tensor, alpha_s: float | torch.Tensor | None = None) -> torch.Tensor:
         """[B, n_diagrams]: sum over helicities of |A_d|^2 (colour-stripped), the channel-weight prior."""
-        w = self.evaluate(momenta, alpha_s, diagram_weights=True).diagram_weights
+        w = self.evaluate(momenta, _checked_alpha_s(alpha_s), diagram_weights=True).diagram_weights
         assert w is not None
         return w
+
+
+def _as_momenta(momenta) -> torch.Tensor:
+    """A float64 tensor of the momenta (numpy arrays and nested lists are converted;
+    tensors of another dtype are refused rather than silently rounded)."""
+    if isinstance(momenta, torch.Tensor):
+        if momenta.dtype != torch.float64:
+            raise ValueError(f"momenta must be a float64 tensor, got {momenta.dtype} (use .double())")
+        return momenta
+    array = np.asarray(momenta)
+    if array.dtype != np.float64:
+        if not np.issubdtype(array.dtype, np.number):
+            raise ValueError(f"momenta must be numbers, got an array of {array.dtype}")
+        array = array.astype(np.float64)
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def _checked_alpha_s(alpha_s):
+    """alpha_s as given, after checking that every value is finite and > 0 (the public
+    entry points me2/diagram_weights; the integrand's batch calls go to evaluate unchecked:
+    on a GPU the check would wait for the device every batch)."""
+    if alpha_s is None:
+        return None
+    a = torch.as_tensor(alpha_s, dtype=torch.float64).flatten()
+    bad = a[~(torch.isfinite(a) & (a > 0))]
+    if bad.numel():
+        raise PhysicsInputError(f"alpha_s must be finite and > 0, got {bad.flatten()[0].item():g}")
+    return alpha_s
 
 
 class ProcessMatrixElements:
@@ -269,6 +299,17 @@ class ProcessMatrixElements:
     def __getitem__(self, i: int) -> MatrixElement:
         return self.elements[i]
 
+    def element(self, subprocess: int) -> MatrixElement:
+        """The matrix element of subprocess number `subprocess` (0-based; negative numbers
+        and numbers past the last one are errors, not Python's counting from the end)."""
+        if isinstance(subprocess, bool) or not isinstance(subprocess, (int, np.integer)):
+            raise TypeError(f"subprocess must be an integer index, got {subprocess!r}")
+        if not 0 <= subprocess < len(self.elements):
+            raise PhysicsInputError(
+                f"subprocess={subprocess}: this process has {len(self.elements)} subprocess(es), "
+                f"numbered 0 to {len(self.elements) - 1}")
+        return self.elements[int(subprocess)]
+
     def __len__(self) -> int:
         return len(self.elements)
 
@@ -284,13 +325,14 @@ class ProcessMatrixElements:
 
     def matrix_element(self, momenta: torch.Tensor, subprocess: int = 0,
                        alpha_s: float | torch.Tensor | None = None) -> torch.Tensor:
-        """|M|^2 [B] of subprocess `subprocess` (legs in its pdg_ids order)."""
-        return self.elements[subprocess].me2(momenta, alpha_s)
+        """|M|^2 [B] of subprocess `subprocess` (legs in its pdg_ids order); momenta a float64
+        tensor or numpy array."""
+        return self.element(subprocess).me2(momenta, alpha_s)
 
     def diagram_weights(self, momenta: torch.Tensor, subprocess: int = 0,
                         alpha_s: float | torch.Tensor | None = None) -> torch.Tensor:
         """[B, n_diagrams] of subprocess `subprocess`."""
-        return self.elements[subprocess].diagram_weights(momenta, alpha_s)
+        return self.element(subprocess).diagram_weights(momenta, alpha_s)
 
 
 def reference_points(me: MatrixElement, sqrt_s: float, n: int, seed: int = 1) -> torch.Tensor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 
@@ -169,3 +170,51 @@ def test_no_b_mass_card_has_no_mb_and_lists_b_as_dependent():
     assert card.blocks["mass"].entries[(5,)].dependent
     assert card.get("mass", 5) == 0.0
     assert card.get("yukawa", 5) is None
+
+
+def test_every_external_parameter_is_taken_from_the_card():
+    # Each value moved off its default (a card equal to the defaults would pass unread).
+    model = load("sm")
+    card = read_param_card(MG5_DEFAULT_CARD)
+    wanted = {}
+    for k, p in enumerate(model.external_parameters, start=1):
+        value = float(p.value) * (1 + 0.01 * k)
+        card.set(p.block, p.index, value)
+        wanted[p.name] = value
+    mw_default = load("sm").param("MW")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the card's MW entry no longer matches: warned, ignored
+        model.set_param_card(ParamCard.parse(card.to_string()))
+    got = {p.name: float(p.value) for p in model.external_parameters}
+    assert got == pytest.approx(wanted, rel=1e-12)
+    assert all(got[name] != float(p.default) for name, p in model.parameters.items() if name in got)
+    # MW is derived: MW² = MZ²/2 + √(MZ⁴/4 − π α MZ²/(√2 Gf)) with α = 1/aEWM1
+    mz, aew, gf = wanted["MZ"], 1 / wanted["aEWM1"], wanted["Gf"]
+    mw = math.sqrt(mz**2 / 2 + math.sqrt(mz**4 / 4 - math.pi * aew * mz**2 / (math.sqrt(2) * gf)))
+    assert model.param("MW") == pytest.approx(mw, rel=1e-12) and abs(mw - mw_default) > 0.1
+
+
+@pytest.mark.parametrize("edit,name,message", [
+    (("mass", 23, 0.0), "MZ", r"mass 23 \(MZ of z\) = 0: a massive vector boson needs a mass > 0"),
+    (("DECAY", 6, -1.0), "WT", r"DECAY 6 \(WT of t\) = -1: a width must be a finite number >= 0"),
+    (("mass", 25, -125.0), "MH", r"mass 25 \(MH of h\) = -125: a mass must be a finite number >= 0"),
+])
+def test_non_physical_masses_and_widths_are_refused_naming_the_line(edit, name, message):
+    card = read_param_card(MG5_DEFAULT_CARD)
+    card.set(*edit)
+    text = card.to_string()
+    (line,) = [i for i, t in enumerate(text.splitlines(), 1) if t.rstrip().endswith(f"# {name}")]
+    with pytest.raises(CardError, match=rf"^param_card\.dat:{line}: {message}"):
+        load("sm").set_param_card(ParamCard.parse(text, path="param_card.dat"))
+
+
+def test_set_param_refuses_what_a_card_would_refuse():
+    from madnis_plugin.errors import PhysicsInputError
+
+    model = load("sm")
+    with pytest.raises(PhysicsInputError, match=r"model sm: mass 23 \(MZ of z\) = 0: a massive vector boson"):
+        model.set_param("MZ", 0.0)
+    with pytest.raises(PhysicsInputError, match=r"DECAY 23 \(WZ of z\) = -1: a width must be"):
+        model.set_param("WZ", -1.0)
+    assert model.param("MZ") == 91.188 and model.param("WZ") == 2.441404  # unchanged
+    model.set_param("WT", 0.0)  # a zero width is fine

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from _alphas_reference import alphas_two_loop
 from conftest import requires_cuda
 
 from madnis_plugin.cards.run_card import RunCard
@@ -155,20 +156,60 @@ def test_fixed_scales_ignore_scalefact_and_dynamic_ones_scale_with_it():
     np.testing.assert_allclose(scales(card, [2, -2, -11, 11], [ev])[:, 0], [150.0, 91.188, 91.188])
 
 
-def test_alphas_at_mu_r_is_mg5_running():
+def test_alphas_at_mu_r_is_mg5_two_loop_running():
+    # against the exact two-loop solution computed in the tests (tests/_alphas_reference.py)
     s = Scales.from_run_card(DEFAULT, [2, -2, -11, 11], alphas=RunningAlphas(alpha_mz=0.118))
-    mu = torch.tensor([91.188, 500.0], dtype=torch.float64)
-    torch.testing.assert_close(s.alphas(mu), RunningAlphas(alpha_mz=0.118)(mu))
+    qs = [3.0, 91.188, 500.0]
+    expected = torch.tensor([alphas_two_loop(q, 0.118) for q in qs], dtype=torch.float64)
+    torch.testing.assert_close(s.alphas(torch.tensor(qs, dtype=torch.float64)), expected, rtol=1e-10, atol=0)
 
 
-def test_ee_jj_scales_are_finite_and_positive():
+def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    b2 = beta @ beta
+    g = 1 / math.sqrt(1 - b2)
+    bp = beta @ p[1:]
+    return np.array([g * (p[0] + bp), *(p[1:] + ((g - 1) * bp / b2 + g * p[0]) * beta)])
+
+
+def pair(mass: float, pt: np.ndarray, y: float, cos: float, phi: float) -> np.ndarray:
+    """Two massless legs of invariant mass `mass` whose sum has transverse momentum `pt`, rapidity y."""
+    mt = math.sqrt(mass**2 + pt @ pt)
+    total = np.array([mt * math.cosh(y), pt[0], pt[1], mt * math.sinh(y)])
+    sin = math.sqrt(1 - cos**2)
+    d = mass / 2 * np.array([sin * math.cos(phi), sin * math.sin(phi), cos])
+    beta = total[1:] / total[0]
+    return np.array([boost(np.array([mass / 2, *d]), beta), boost(np.array([mass / 2, *(-d)]), beta)])
+
+
+def test_ee_jj_with_soft_jets_scale_is_the_lepton_pair_transverse_mass():
+    # Soft gluons cluster to the beams, the e+ e- pair to a γ/Z: μ = m_T of the pair
+    # (as for W + soft jets), computed here from the momenta alone.
+    rng = np.random.default_rng(5)
+    evs, expected = [], []
+    for _ in range(20):
+        g = np.array([leg(rng.uniform(0.2, 1.0), rng.uniform(-2, 2), rng.uniform(-3, 3)) for _ in range(2)])
+        pt = -(g[0, 1:3] + g[1, 1:3])
+        mass = rng.uniform(60.0, 500.0)
+        leptons = pair(mass, pt, rng.uniform(-1.5, 1.5), rng.uniform(-0.9, 0.9), rng.uniform(-3, 3))
+        evs.append(from_final(np.concatenate([leptons, g])))
+        expected.append(math.sqrt(mass**2 + pt @ pt))
+    mu = scales(DEFAULT, [2, -2, -11, 11, 21, 21], evs)
+    np.testing.assert_allclose(mu, [expected] * 3, rtol=2e-3)
+
+
+def test_ee_jj_fixed_choices_are_the_hand_computed_sums():
     rng = np.random.default_rng(5)
     evs = []
     for _ in range(50):
         final = np.array([leg(rng.uniform(20, 80), rng.uniform(-2, 2), rng.uniform(-3, 3)) for _ in range(4)])
         evs.append(from_final(final))
-    mu = scales(DEFAULT, [2, -2, -11, 11, 21, 21], evs)
-    assert np.all(np.isfinite(mu)) and np.all(mu > 1.0)
+    ht = np.array([sum(math.hypot(p[1], p[2]) for p in ev[2:]) for ev in evs])  # massless: m_T = pT
+    shat = np.array([math.sqrt((ev[0] + ev[1])[0] ** 2 - ((ev[0] + ev[1])[3]) ** 2) for ev in evs])
+    for choice, expected in [(2, ht), (3, ht / 2), (4, shat)]:
+        card = DEFAULT.with_overrides(dynamical_scale_choice=choice)
+        np.testing.assert_allclose(scales(card, [2, -2, -11, 11, 21, 21], evs), [expected] * 3, rtol=1e-12)
+    mu = scales(DEFAULT, [2, -2, -11, 11, 21, 21], evs)  # -1: one of the clustering's kT or m_T values
+    assert np.all(np.isfinite(mu)) and np.all(mu > 1.0) and np.all(mu[0] <= shat * (1 + 1e-12))
 
 
 def test_wrong_dtype_and_shape_name_the_argument():

@@ -387,7 +387,10 @@ def _convert(param: Parameter, raw: Any) -> Any:
             raise ValueError(raw)
         if isinstance(raw, int):
             return raw
-        value = _to_float(str(raw).strip()) if not isinstance(raw, float) else raw
+        text = str(raw).strip()
+        if re.fullmatch(r"[+-]?\d+", text):  # exactly, however long (a float would round 20-digit seeds)
+            return int(text)
+        value = _to_float(text) if not isinstance(raw, float) else raw
         if value != int(value):  # 1e4 and 10000.0 are fine, 2.5 is not
             raise ValueError(raw)
         return int(value)

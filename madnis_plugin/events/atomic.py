@@ -1,7 +1,9 @@
 """Atomic file writing: a file appears under its final name complete, or not at all.
 
 Data goes to a hidden temporary file in the same folder (same file system, so the
-final ``os.replace`` is an atomic rename); :meth:`AtomicFile.commit` flushes it to disk
+final ``os.replace`` is an atomic rename), named ``.<name>.<pid>.<random>.tmp`` so that a
+later run can tell a temporary of a dead process (killed, e.g. by SIGKILL) from one being
+written (:func:`temp_owner`, madnis_plugin.events.leftovers); :meth:`AtomicFile.commit` flushes it to disk
 and renames it, :meth:`AtomicFile.abort` deletes it. Used as a context manager, any
 exception — KeyboardInterrupt included — aborts. A file object that is garbage
 collected without a commit also removes its temporary file.
@@ -23,6 +25,20 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
+TMP_SUFFIX = ".tmp"
+
+
+def temp_owner(name: str) -> int | None:
+    """The process id in the name of a temporary file of this module (None if it has none)."""
+    if not (name.startswith(".") and name.endswith(TMP_SUFFIX)):
+        return None
+    parts = name[1:-len(TMP_SUFFIX)].split(".")
+    # <name parts>.<pid>.<random>: the pid is the last all-digit field before the random one
+    if len(parts) >= 3 and parts[-2].isdigit():
+        return int(parts[-2])
+    return None
+
+
 def _remove(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
@@ -36,7 +52,7 @@ class AtomicFile:
         folder = self.path.parent
         if not folder.is_dir():
             raise FileNotFoundError(f"cannot write {self.path}: folder {folder} does not exist")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.{os.getpid()}.", suffix=TMP_SUFFIX)
         self.tmp_path = Path(tmp)
         self.file: BinaryIO = os.fdopen(fd, "wb")
         # safety net: never leave the temporary behind, even without commit/abort

@@ -17,6 +17,11 @@ run summary atomically (a reader sees the old file or the new one, never half of
 
 plus any ``extra`` keys given (they may not override the fixed ones).
 
+A run folder holds a hidden ``.madnis_running`` (the pid and machine of its run) from
+:func:`new_run_dir` until :func:`write_results` completes the record, so a later run can tell
+a folder left by a killed run (madnis_plugin.events.leftovers). :func:`check_output_dir`
+says before a run starts whether its run folder could be written at all.
+
 This module does not run anything; it only names folders and writes the summary.
 """
 
@@ -26,17 +31,48 @@ import json
 import math
 import os
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from madnis_plugin.events.atomic import write_bytes_atomic
+from madnis_plugin.events.leftovers import RUNNING_FILE, running_marker_text
 
-__all__ = ["EVENTS_FILE", "RESULTS_FILE", "list_runs", "new_run_dir", "read_results", "write_results"]
+__all__ = ["EVENTS_FILE", "RESULTS_FILE", "OutputDirError", "check_output_dir", "list_runs", "new_run_dir",
+           "read_results", "write_results"]
 
 EVENTS_FILE = "unweighted_events.lhe.gz"
 RESULTS_FILE = "results.json"
 _RUN_RE = re.compile(r"^run_(\d+)$")
+
+
+class OutputDirError(OSError):
+    """The process folder cannot hold a new run folder (not writable, not a folder)."""
+
+
+def check_output_dir(process_dir: str | os.PathLike[str]) -> Path:
+    """``<process_dir>/Events`` if a run folder can be created there, else OutputDirError.
+
+    Nothing is left behind: the nearest existing folder on the way must be a folder in which
+    a folder can be created (tried with a probe folder, removed at once)."""
+    events = Path(process_dir) / "Events"
+    probe = events
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputDirError(f"{probe}: not a folder; give --output a folder for Events/run_NN")
+    problem = None if os.access(probe, os.W_OK | os.X_OK) else "no permission to write there"
+    if problem is None:  # permissions are not all (root, read-only mounts, /proc): try it
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".madnis_probe.", dir=probe))
+        except OSError as exc:
+            problem = f"cannot create a folder there ({exc.strerror or exc})"
+    if problem:
+        raise OutputDirError(f"{probe}: {problem}; choose another --output folder or change its permissions")
+    return events
 
 
 def list_runs(process_dir: str | os.PathLike[str]) -> list[Path]:
@@ -64,6 +100,7 @@ def new_run_dir(process_dir: str | os.PathLike[str], name: str | None = None) ->
             path.mkdir()
         except FileExistsError:
             raise FileExistsError(f"run folder {path} exists already; choose another run name") from None
+        _mark_running(path)
         return path
     runs = list_runs(process_dir)
     number = int(_RUN_RE.match(runs[-1].name).group(1)) + 1 if runs else 1  # type: ignore[union-attr]
@@ -71,9 +108,15 @@ def new_run_dir(process_dir: str | os.PathLike[str], name: str | None = None) ->
         path = events / f"run_{number:02d}"
         try:
             path.mkdir()  # atomic: a concurrent run that got there first makes us move on
-            return path
         except FileExistsError:
             number += 1
+            continue
+        _mark_running(path)
+        return path
+
+
+def _mark_running(path: Path) -> None:
+    (path / RUNNING_FILE).write_text(running_marker_text())
 
 
 def _clean(value: Any) -> Any:
@@ -127,7 +170,9 @@ def write_results(
             raise ValueError(f"extra key '{key}' would override a standard results.json key")
         data[key] = value
     text = json.dumps(_clean(data), indent=2, allow_nan=False) + "\n"
-    return write_bytes_atomic(run / RESULTS_FILE, text.encode())
+    path = write_bytes_atomic(run / RESULTS_FILE, text.encode())
+    (run / RUNNING_FILE).unlink(missing_ok=True)  # the record is complete
+    return path
 
 
 def read_results(run_dir: str | os.PathLike[str]) -> dict[str, Any]:

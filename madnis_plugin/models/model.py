@@ -294,10 +294,17 @@ class Model:
             vals[p.name] = p.value
 
     def set_param(self, name: str, value: float) -> None:
-        """Set one external parameter and recompute the internal ones."""
+        """Set one external parameter and recompute the internal ones (a mass or width
+        without physical meaning is a PhysicsInputError, as in a param_card)."""
+        from madnis_plugin.errors import PhysicsInputError
+        from madnis_plugin.models.param_card import physical_problem
+
         p = self.parameters.get(name)
         if p is None or not p.external:
             raise KeyError(f"{name!r} is not an external parameter of model {self.name}")
+        problem = physical_problem(self, name, float(value))
+        if problem:
+            raise PhysicsInputError(f"model {self.name}: {problem}")
         p.value = float(value)
         self.recompute()
 

@@ -417,6 +417,37 @@ def model_param_card(model: Model) -> ParamCard:
     return card
 
 
+def physical_problem(model: Model, name: str, value: float) -> str | None:
+    """Why `value` for the external parameter `name` is not physical (None if it is).
+
+    Negative widths and zero masses of massive vector bosons (MZ = 0 divides by zero in
+    the electroweak parameters) are meaningless. Negative masses, MG5's sign convention
+    for some fermions, are refused too: the helicity amplitudes here do not implement that
+    convention, and using |m| while the banner keeps -m would make the record lie."""
+    for particle in model.particles:
+        for kind, par in (("mass", particle.mass), ("width", particle.width)):
+            if par != name or name == "ZERO":
+                continue
+            block = "mass" if kind == "mass" else "DECAY"
+            what = f"{block} {particle.pdg} ({name} of {particle.name}) = {value:g}"
+            if value < 0 or not math.isfinite(value):
+                hint = (" (the sign convention MG5 allows for some fermion masses is not supported; give |m|)"
+                        if kind == "mass" else "")
+                return f"{what}: a {kind} must be a finite number >= 0{hint}"
+            if kind == "mass" and value == 0 and particle.spin == 3:
+                return f"{what}: a massive vector boson needs a mass > 0 (the model derives the couplings from it)"
+    return None
+
+
+def _check_physical(model: Model, card: ParamCard) -> None:
+    """Refuse masses and widths that have no physical meaning (physical_problem), naming the card line."""
+    for par in model.external_parameters:
+        problem = physical_problem(model, par.name, float(par.value))
+        if problem:
+            where = card.line_of(par.block, par.index) if par.block is not None else None
+            raise CardError(card.path, where, problem)
+
+
 def apply_param_card(model: Model, card: ParamCard | str | os.PathLike[str]) -> list[str]:
     """Set `model`'s external parameters from `card`; returns the names missing from it.
 
@@ -437,7 +468,12 @@ def apply_param_card(model: Model, card: ParamCard | str | os.PathLike[str]) -> 
         if isinstance(value, str):
             raise CardError(card.path, card.line_of(p.block, p.index), f"expected a number for {p.name}")
         p.value = float(value)
-    model.recompute()
+    _check_physical(model, card)
+    try:
+        model.recompute()
+    except (ZeroDivisionError, ValueError, OverflowError) as exc:
+        raise CardError(card.path, None, f"the parameters give no valid {model.name} model ({exc} while "
+                        "deriving the internal parameters); check the masses and couplings") from None
     if missing:
         warnings.warn(
             f"{card.path}: parameters {', '.join(missing)} of model {model.name} are not in the param_card; "

@@ -25,7 +25,7 @@ from madnis_plugin.nis.features import physics_features
 from madnis_plugin.nis.integrator import MadnisIntegrator, NisChannel
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
 from madnis_plugin.sampling.protocol import Progress
-from madnis_plugin.sampling.refine import PointCollector, RefineSettings, refine
+from madnis_plugin.sampling.refine import PointCollector, RefineSettings, refine, refine_progress
 
 
 def nis_channels(entries: list, s_collider: float) -> list[NisChannel]:
@@ -103,11 +103,7 @@ class MadnisSampler:
 
     def refine(self, settings: RefineSettings, progress: Progress | None = None,
                collector: PointCollector | None = None) -> tuple[IntegrationResult, list[ChannelStats]]:
-        def step(k, result):
-            if progress:
-                progress("refine", k, 0, f"refine: σ = {result.value:.6g} ± {result.error:.2g} pb "
-                                         f"({100 * result.rel_error:.2g}%)")
-
+        step = refine_progress(progress)
         nis = self.integrator
         with torch.no_grad():
             result, stats = refine(self.weights, nis.spread, settings, nis.active, step, collector)

@@ -62,6 +62,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from madnis_plugin.models.model import ORDER_HIERARCHY, Model, Vertex
+from madnis_plugin.process.limits import count_diagram
 
 __all__ = [
     "Diagram",
@@ -460,12 +461,22 @@ def _build(
     required = [{model.particle(r).name, model.particle(r).anti_name} for r in required_s]
     # (a required s-channel is one particle: "p p > z > e+ e-"; a multiparticle there is ambiguous)
     out = []
+    where = _process_label(model, gen)
     for orders in sorted(options, key=lambda o: (weighted_order(dict(o)), o)):
         for tree in gen.trees(orders):
+            count_diagram(where)  # the limit and progress of madnis_plugin.process.limits
             d = _make_diagram(gen, tree, orders)
             if all(any(p.channel == "s" and p.name in names for p in d.propagators) for names in required):
                 out.append(d)
     return out
+
+
+def _process_label(model: Model, gen: _Generator) -> str:
+    try:
+        names = [model.particle(p).name for p in gen.pdg_ids]
+    except (AttributeError, KeyError, ValueError):
+        return ""
+    return " ".join(names[: gen.n_initial]) + " > " + " ".join(names[gen.n_initial:])
 
 
 def _no_diagram_message(

@@ -23,6 +23,7 @@ from madnis_plugin.errors import CardError
 from madnis_plugin.models.model import Model
 from madnis_plugin.process.channels import ChannelInfo, build_channels
 from madnis_plugin.process.diagrams import Diagram, NoDiagramsError
+from madnis_plugin.process.limits import TooManyDiagrams, diagram_limit
 from madnis_plugin.process.subprocesses import Subprocess, expand_subprocesses
 
 DEFAULT_SQRT_S = 13000.0  # MG5's default run_card: ebeam1 = ebeam2 = 6500 GeV
@@ -88,7 +89,9 @@ class ProcessSubprocess:
 
 class Process:
     def __init__(self, card: ProcCard, model: Model, sqrt_s: float = DEFAULT_SQRT_S, hadronic: bool = True,
-                 sqrt_s_hat_min: float = 1.0):
+                 sqrt_s_hat_min: float = 1.0, max_diagrams: int | None = None):
+        """`max_diagrams`: stop with TooManyDiagrams when the subprocesses have more diagrams
+        in all (generation of a large process reports its progress on stderr either way)."""
         self.card = card
         self.model = model
         self.sqrt_s = sqrt_s
@@ -96,9 +99,10 @@ class Process:
         # A technical floor for massless final states; real runs derive it from the cuts.
         self.sqrt_s_hat_min = sqrt_s_hat_min
         self.subprocesses: list[ProcessSubprocess] = []
-        for definition in card.processes:
-            for sub in self._expand(definition):
-                self.subprocesses.append(ProcessSubprocess(self, len(self.subprocesses), sub, definition))
+        with diagram_limit(max_diagrams):
+            for definition in card.processes:
+                for sub in self._expand(definition):
+                    self.subprocesses.append(ProcessSubprocess(self, len(self.subprocesses), sub, definition))
 
     @classmethod
     def from_card(cls, path: str | os.PathLike[str], param_card: str | os.PathLike[str] | None = None,
@@ -167,6 +171,9 @@ class Process:
             )
         except NoDiagramsError as err:
             raise CardError(self.card.path, definition.line, f"{definition}: {err}") from err
+        except TooManyDiagrams as err:
+            where = self.card.path + (f":{definition.line}" if definition.line else "")
+            raise TooManyDiagrams(f"{where}: {definition}: {err}") from None
 
     def __repr__(self) -> str:
         procs = "; ".join(str(p) for p in self.card.processes)

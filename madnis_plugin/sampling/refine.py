@@ -27,7 +27,7 @@ import torch
 
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult, summarize
 
-__all__ = ["PointCollector", "RefineSettings", "allocate", "refine"]
+__all__ = ["PointCollector", "RefineSettings", "allocate", "refine", "refine_progress"]
 
 
 class PointCollector(Protocol):
@@ -65,6 +65,19 @@ def allocate(n_calls: int, by: np.ndarray, active: np.ndarray | None = None, min
     counts = np.floor(share * n_calls).astype(np.int64)
     counts[np.argmax(share)] += n_calls - counts.sum()
     return np.where(active, np.maximum(counts, min_calls), 0)
+
+
+def refine_progress(progress: Callable[[str, int, int, str], None] | None
+                    ) -> Callable[[int, IntegrationResult], None] | None:
+    """A refine callback that reports each iteration as the 'refine' stage of a Progress."""
+    if progress is None:
+        return None
+
+    def step(k: int, result: IntegrationResult) -> None:
+        progress("refine", k, 0, f"refine: σ = {result.value:.6g} ± {result.error:.2g} pb "
+                                 f"({100 * result.rel_error:.2g}%)")
+
+    return step
 
 
 def _calls_needed(stats: list[ChannelStats], spread: np.ndarray, eps: float) -> float:

@@ -16,7 +16,7 @@ import torch
 
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
 from madnis_plugin.sampling.protocol import Progress
-from madnis_plugin.sampling.refine import PointCollector, RefineSettings
+from madnis_plugin.sampling.refine import PointCollector, RefineSettings, refine_progress
 from madnis_plugin.sampling.vegas_multichannel import MultiChannelVegas
 
 
@@ -54,12 +54,7 @@ class VegasSampler:
 
     def refine(self, settings: RefineSettings, progress: Progress | None = None,
                collector: PointCollector | None = None) -> tuple[IntegrationResult, list[ChannelStats]]:
-        def step(k, result):
-            if progress:
-                progress("refine", k, 0, f"refine: σ = {result.value:.6g} ± {result.error:.2g} pb "
-                                         f"({100 * result.rel_error:.2g}%)")
-
-        return self.vegas.refine(settings, step, collector)
+        return self.vegas.refine(settings, refine_progress(progress), collector)
 
     def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]:
         return self.vegas.weighted_points(c, n)
