@@ -405,3 +405,15 @@ def test_restriction_cards_with_qnumbers_blocks_are_read(tmp_path, ufo_model):
     (folder / "restrict_default.dat").write_text(
         "BLOCK QNUMBERS 32  # zp\n      1 0  # 3 times electric charge\n      2 3  # number of spin states\n" + text)
     assert _vertex_table(load_ufo(folder)) == _vertex_table(ufo_model)
+
+
+def test_an_uncovered_vertex_the_restriction_removes_is_no_error(tmp_path):
+    folder = _copy_model(tmp_path)
+    with open(folder / "lorentz.py", "a") as fh:
+        fh.write("\nFFV90 = Lorentz(name='FFV90', spins=[2, 2, 3], structure='Sigma(3,-1,2,1)*P(-1,3)')\n")
+    with open(folder / "vertices.py", "a") as fh:  # GC_Wus is proportional to sin(cabi), 0 in restrict_default
+        fh.write("\nV_920 = Vertex(name='V_920', particles=[P.e__plus__, P.e__minus__, P.a], color=['1'],"
+                 " lorentz=[L.FFV90], couplings={(0,0): C.GC_Wus})\n")
+    assert len(load_ufo(folder).vertices) == len(load_ufo(UFO).vertices)
+    with pytest.raises(UFOError, match="V_920"):
+        load_ufo(folder, restriction="full")

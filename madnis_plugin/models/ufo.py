@@ -386,6 +386,18 @@ class _Builder:
     def vertex(self, v: Any, ufo_parts: list[Particle], by_name: Mapping[str, Particle],
                removed: set[str]) -> list[Vertex]:
         label = f"vertex {v.name} ({' '.join(p.name for p in v.particles)})"
+        # group the (colour, lorentz) couplings by coupling orders: one Vertex per order set;
+        # a vertex whose couplings the restriction removed is gone (its Lorentz structure unread)
+        groups: dict[tuple, dict[tuple[int, int], str]] = {}
+        for (ci, li), cpl in v.couplings.items():
+            cnames = cpl if isinstance(cpl, (list, tuple)) else [cpl]
+            for cp in cnames:
+                if cp.name in removed:
+                    continue
+                orders = tuple(sorted((k, int(x)) for k, x in self.coup_code[cp.name][2].items() if x))
+                groups.setdefault(orders, {}).setdefault((ci, li), []).append(cp.name)  # type: ignore[union-attr]
+        if not groups:
+            return []
         ours = [by_name[p.anti_name] for p in ufo_parts]  # conjugate: outgoing -> incoming
         spins = tuple(p.spin for p in ours)
         cls = _CLASS_OF_SPINS.get(tuple(sorted(spins)))
@@ -413,7 +425,10 @@ class _Builder:
         ufo_mom = [{k + 1: m[perm.index(k) + 1] for k in range(n)} for m in mom]
         ufo_spins = [ufo_parts[k].spin for k in range(n)]
         fits: dict[int, list[complex]] = {}
+        used = {li for entries in groups.values() for (_, li) in entries}
         for li, lz in enumerate(lorentz):
+            if li not in used:
+                continue
             try:
                 t = [np.transpose(lorentz_tensor(lz.structure, ufo_spins, um, sign=-1.0), _axes(perm, ufo_spins))
                      for um in ufo_mom]
@@ -429,15 +444,6 @@ class _Builder:
         particles = tuple(ours[i].name for i in perm)
         inv = {ufo: mine for mine, ufo in enumerate(perm)}
         colours = [_remap_colour(c, inv) for c in v.color]
-        # group the (colour, lorentz) couplings by coupling orders: one Vertex per order set
-        groups: dict[tuple, dict[tuple[int, int], str]] = {}
-        for (ci, li), cpl in v.couplings.items():
-            cnames = cpl if isinstance(cpl, (list, tuple)) else [cpl]
-            for cp in cnames:
-                if cp.name in removed:
-                    continue
-                orders = tuple(sorted((k, int(x)) for k, x in self.coup_code[cp.name][2].items() if x))
-                groups.setdefault(orders, {}).setdefault((ci, li), []).append(cp.name)  # type: ignore[union-attr]
         out = []
         for orders, entries in groups.items():
             terms: list[VertexTerm] = []
