@@ -108,7 +108,7 @@ _PAIRING = {frozenset({0, 1}): 0, frozenset({2, 3}): 0, frozenset({0, 2}): 1, fr
 
 
 def _vvvv_weights(lorentz: str) -> tuple[int, int, int]:
-    """Integer weights of the pairings {01|23}, {02|13}, {03|12} of a VVVV_S/VVVV_A term."""
+    """Integer weights of the pairings {01|23}, {02|13}, {03|12} of a VVVV_S/VVVV_A/VVVV_G term."""
     kind, _, rest = lorentz.partition("(")
     a, b, c, d = (int(x) for x in rest.rstrip(")").replace("|", ",").split(","))
     w = [0, 0, 0]
@@ -119,6 +119,8 @@ def _vvvv_weights(lorentz: str) -> tuple[int, int, int]:
     elif kind == "VVVV_A":  # g^ac g^bd - g^ad g^bc
         w[_PAIRING[frozenset({a, c})]] += 1
         w[_PAIRING[frozenset({a, d})]] -= 1
+    elif kind == "VVVV_G":  # g^ab g^cd (one pairing; UFO models with general quartic structures)
+        w[_PAIRING[frozenset({a, b})]] += 1
     else:
         raise ValueError(f"unknown four-vector Lorentz structure {lorentz!r}")
     return w[0], w[1], w[2]

@@ -34,6 +34,7 @@ Lorentz structures (leg indices 0, 1, 2, 3 are positions in `Vertex.particles`):
 ``VVVV_S(a,b|c,d)``  2 g^{a b} g^{c d} - g^{a c} g^{b d} - g^{a d} g^{b c}
                    (a, b, c, d are leg indices; electroweak quartic vertices).
 ``VVVV_A(a,b|c,d)``  g^{a c} g^{b d} - g^{a d} g^{b c}  (four-gluon vertex).
+``VVVV_G(a,b|c,d)``  g^{a b} g^{c d}  (one metric pairing; what UFO models map onto).
 ``VVS``            g^{mu0 mu1}, legs (V, V, S).
 ``VVSS``           g^{mu0 mu1}, legs (V, V, S, S).
 ``SSS``, ``SSSS``  1.

@@ -181,10 +181,24 @@ class Process:
 
 
 def _load_model(card: ProcCard) -> Model:
-    spec = card.model.name + (f"-{card.model.restriction}" if card.model.restriction else "")
+    # UFO folders are looked up beside the proc_card first (the working directory for text cards)
+    card_dir = Path(card.path).parent if Path(card.path).is_file() else Path.cwd()
     try:
-        model = models.load(spec)
+        model = models.load(card.model.name, card.model.restriction, card_dir=card_dir)
     except ValueError as err:
         raise CardError(card.path, card.model.line, str(err)) from err
+    _five_flavour_if_b_massless(card, model)
     card.validate_names({p.name for p in model.particles})
     return model
+
+
+def _five_flavour_if_b_massless(card: ProcCard, model: Model) -> None:
+    """MG5 moves the default p and j to 5 flavours when the model's b is massless (the card
+    parser can only tell from a restriction named ``no_b_mass``). Labels the card defines
+    itself are left alone."""
+    if not model.has_particle("b") or not model.particle("b").massless:
+        return
+    for label in ("p", "j"):
+        members = card.definitions.get(label)
+        if members is not None and card.definition_lines.get(label) is None:
+            members += [x for x in ("b", "b~") if x not in members]
