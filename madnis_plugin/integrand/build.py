@@ -2,8 +2,9 @@
 
 Reads from the run_card: beams (lpp1/2, ebeam1/2), the PDF (pdlabel, lhaid), cuts
 and scales; from the PDF set: αs(MZ) for MG5's two-loop running. √ŝ_min of every
-channel follows from the cuts (√ŝ ≥ Σ_i max(m_i, pT_min,i), and dsqrt_shat), which
-keeps the luminosity map away from the unphysical region.
+channel follows from the cuts (√ŝ ≥ Σ_i √(m_i² + pT_min,i²), and dsqrt_shat), which
+keeps the luminosity map away from the unphysical region; the channels' invariant
+and t-channel limits follow the cuts too (Cuts.phase_space_limits, phasespace/topology.py).
 
 This module wires pieces together; it integrates nothing.
 """
@@ -26,6 +27,10 @@ from madnis_plugin.process.process import Process, ProcessSubprocess
 # pdlabel values MG5 accepts that name a built-in set, as LHAPDF IDs.
 _PDLABEL_IDS = {"nn23lo1": 247000}
 _PT_CUT_OF_CLASS = {1: "ptj", 2: "ptb", 4: "pta", 8: "ptl"}  # leg flag bit -> run_card name
+# Power-map exponent of massless t-channel propagators whose |t| the cuts bound below
+# by pT_min² > 0: the flat integrand's variance is finite for any exponent there, and
+# ν = 1 (density ∝ 1/|t|) follows the 1/|t| of a collinear emission.
+NU_T = 1.0
 
 
 @dataclass
@@ -55,7 +60,7 @@ def sqrt_s_hat_min(run_card: RunCard, cuts: Cuts, masses: list[float]) -> float:
         cut = flags & 64  # MG5 applies per-leg cuts only to light legs (kLegCut)
         pt_min = max((float(run_card[name]) for bit, name in _PT_CUT_OF_CLASS.items() if cut and flags & bit),
                      default=0.0)
-        bound += max(mass, pt_min)
+        bound += math.hypot(mass, pt_min)  # √ŝ = Σ E_i in the partonic frame, E_i ≥ mT_i
     return max(bound, float(run_card["dsqrt_shat"]))
 
 
@@ -94,7 +99,7 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
                             f"{process.sqrt_s:g} GeV: the cross section is zero")
         luminosity = PartonLuminosity(pdf, sub.flavours, sub.mirrored, beams if hadronic else (0, 0))
         me = matrix_element_of(sub)
-        channels = sub.make_channels(root_s_min)
+        channels = sub.make_channels(root_s_min, cuts.phase_space_limits(masses), nu_t=NU_T)
         channel_diagrams = [info.diagram for info in sub.channel_info]
         for k, info in enumerate(sub.channel_info):
             integrand = ChannelIntegrand(channels[k], info.diagram, channel_diagrams, me, luminosity, cuts,

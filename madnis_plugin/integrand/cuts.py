@@ -27,12 +27,17 @@ supported) nor the cuts the run_card marks as not supported.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.core import _core, stream_of
+
+if TYPE_CHECKING:
+    from madnis_plugin.phasespace.topology import CutLimits
 
 __all__ = ["LEG_FLAGS", "PARAM_INDEX", "Cuts", "leg_flags", "pack_cut_params"]
 
@@ -113,6 +118,14 @@ def leg_flags(pdg_ids: Sequence[int], maxjetflavor: int, masses: Sequence[float]
     return flags
 
 
+def _cut_class(flags: int) -> int:
+    """The class (0 j, 1 b, 2 a, 3 l) whose per-leg cuts a leg gets (cuts.h cut_class); -1: none."""
+    for k, name in enumerate(("jet", "b", "photon", "lepton")):
+        if flags & LEG_FLAGS[name]:
+            return k
+    return -1
+
+
 def default_masses(pdg_ids: Sequence[int], model: str = "sm") -> list[float]:
     """Masses of the legs in a model at its default parameters."""
     from madnis_plugin import models
@@ -166,6 +179,43 @@ class Cuts:
         params, flags, pdg = self._tensors(p.device)
         _core.cuts(params, flags, pdg, p, out, stream_of(p))
         return out
+
+    def phase_space_limits(self, masses: Sequence[float]) -> CutLimits:
+        """What these cuts guarantee about every passing event, for the channels' limits.
+
+        Per leg the class's pT minimum (legs the per-leg cuts apply to). Per pair the
+        largest lower bound on (k_i + k_j)² among: (m_i + m_j)²; the class pair-mass
+        minimum mmXX (not when it is a veto window, min > max ≥ 0); and, with ΔR ≥ d,
+        2 pT_i pT_j (cosh Δy - cos Δφ) ≥ 2 pT_min,i pT_min,j (1 - cos min(d, π)), since
+        m² = m_i² + m_j² + 2 (mT_i mT_j cosh Δy - pT_i pT_j cos Δφ) ≥ 2 pT_i pT_j (cosh Δy -
+        cos Δφ) and on Δy² + Δφ² ≥ d² (Δφ ≤ π) cosh Δy - cos Δφ is smallest at Δy = 0.
+        """
+        from madnis_plugin.phasespace.topology import CutLimits
+
+        c = self.params.tolist()
+        flags, pdg = self.flags.tolist(), self.pdg_ids.tolist()
+        n = len(flags)
+        if len(masses) != n:
+            raise ValueError(f"masses: expected {n} values, got {len(masses)}")
+        cls = [_cut_class(f) if f & LEG_FLAGS["cut"] else -1 for f in flags]
+        pt = [max(0.0, c[4 * k]) if k >= 0 else 0.0 for k in cls]
+        pairs = [[0.0] * n for _ in range(n)]
+        for i in range(n):
+            for j in range(i + 1, n):
+                bound = (masses[i] + masses[j]) ** 2
+                a, b = cls[i], cls[j]
+                if a >= 0 and b >= 0:
+                    dr = c[16 + 4 * a + b]
+                    if dr > 0:
+                        bound = max(bound, 2 * pt[i] * pt[j] * (1 - math.cos(min(dr, math.pi))))
+                    sfos = flags[i] & flags[j] & LEG_FLAGS["lepton"] and pdg[i] == -pdg[j]
+                    mc = 3 if sfos else (a if a == b and a != 3 else -1)
+                    if mc >= 0:
+                        lo, hi = c[48 + mc], c[52 + mc]
+                        if lo > 0 and (hi < 0 or lo <= hi):
+                            bound = max(bound, lo * lo)
+                pairs[i][j] = pairs[j][i] = bound
+        return CutLimits(tuple(pt), tuple(tuple(row) for row in pairs))
 
     def apply(self, momenta: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Weights with the events that fail the cuts set to zero."""

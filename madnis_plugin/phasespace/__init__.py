@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import torch
 
 from madnis_plugin.phasespace.topology import (
+    CutLimits,
     Decay,
     Node,
     PackedChannel,
@@ -44,13 +45,21 @@ class Channel:
     """One phase-space channel: ``map(r)`` and ``inverse(momenta)`` for batches on any device."""
 
     def __init__(self, topology: Topology, sqrt_s: float, hadronic: bool = True,
-                 sqrt_s_hat_min: float = 0.0, nu: float = 0.8):
-        """sqrt_s: collider energy [GeV]; sqrt_s_hat_min: lower limit on √ŝ [GeV]; nu: power-map exponent."""
+                 sqrt_s_hat_min: float = 0.0, nu: float = 0.8, limits: CutLimits | None = None,
+                 nu_t: float | None = None):
+        """sqrt_s: collider energy [GeV]; sqrt_s_hat_min: lower limit on √ŝ [GeV]; nu: power-map exponent.
+
+        limits: what the run_card cuts guarantee about the final state; the channel's
+        invariant and t limits then keep out of regions the cuts reject (topology.py says
+        how). nu_t: exponent of massless t-channel propagators kept away from t = 0 by them.
+        """
         self.topology = topology
         self.sqrt_s = float(sqrt_s)
         self.hadronic = bool(hadronic)
         self.nu = float(nu)
-        self.packed: PackedChannel = pack(topology, self.sqrt_s, self.hadronic, sqrt_s_hat_min, self.nu)
+        self.limits = limits
+        self.packed: PackedChannel = pack(topology, self.sqrt_s, self.hadronic, sqrt_s_hat_min, self.nu,
+                                          limits, nu_t)
         self.n_final = self.packed.n_final
         self.dim = self.packed.dim
         self._on_device: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
@@ -143,4 +152,4 @@ def massless_volume(n: int, s: float) -> float:
             / (math.gamma(n) * math.gamma(n - 1)))
 
 
-__all__ = ["Channel", "Decay", "Node", "Propagator", "Topology", "TopologyError", "massless_volume"]
+__all__ = ["Channel", "CutLimits", "Decay", "Node", "Propagator", "Topology", "TopologyError", "massless_volume"]

@@ -20,6 +20,32 @@ Choices:
   invariant mass uses the massless power map.
 - The invariants X_k of the remaining system in a t-channel chain (MadGraph's
   "s" of each 2 → 2 step) are sampled flat; the blobs' masses first, in order.
+
+Cut-derived limits (:class:`CutLimits`, optional), as MadEvent derives its s_min
+and t bounds from the run_card. Every bound below only removes phase space where
+the cuts fail, so a channel with limits has the same cut volume as without:
+
+- s_min of a set S of outgoing legs: invariant mass is superadditive,
+  M(A ∪ B) ≥ M(A) + M(B) for timelike or lightlike momenta, so
+  √s_min(S) = max over partitions of S into single legs (mass m_i) and pairs
+  (√ of the pair's bound :attr:`CutLimits.pair_m2_min`) of the sum. It is the lower
+  limit of S's invariant (s-channel decays, t-channel blobs, the X_k).
+- Children of the root (the partonic c.m. frame, zero total pT): a child's energy
+  is at least its transverse mass, E_i ≥ √(m_i² + pT_min,i²) for a leg, and
+  E_B ≥ M_B for a composite, so √ŝ ≥ Σ of those over any partition of the final
+  state into legs and composites, and an invariant B under the root has
+  M_B ≤ E_B = √ŝ - Σ_{others} E ≤ √ŝ - Σ_{others} (mT or M). ŝ_min and the upper
+  limits of the root's children use these; deeper invariants only the masses
+  (a subsystem with transverse momentum has no such bound).
+- First t-channel step (frame: partonic c.m., q = incoming parton along z): B's pT
+  is its momentum transverse to q, so pT_B ≥ pT_min restricts cos θ exactly
+  (t_channel.h). With a single step, Y = the last blob has the same pT, so its cut
+  applies there too.
+- Last step of a chain of m ≥ 2: t = (p_other - k)² for the last blob k. For a
+  massless leg, -t = 2 p_other·k = √ŝ pT e^(±y*) in the partonic frame, and
+  E - |k_z| ≤ 2E ≤ √ŝ gives √ŝ e^(±y*) ≥ pT, so t ≤ -pT_min² (Lorentz invariant).
+- A chain whose first blob has no pT cut but whose last one has is run from leg 2
+  to leg 1 (mirrored), so the exact bound of the first step applies to the cut leg.
 """
 
 from __future__ import annotations
@@ -29,11 +55,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # Mirrors csrc/include/madnis/phasespace/channel.h.
-VERSION = 1
+VERSION = 2
 MAX_SLOTS = 40
 HEADER = 8
 INSTR_WIDTH = 10
 PARAM_HEADER = 6
+MAP_WIDTH = 5  # (M, Γ, ν, a, b): see channel.h
+NO_T_CAP = 1e300
 SUM, INVARIANT, DECAY, RAMBO, TSTEP = 1, 2, 3, 4, 5
 
 
@@ -68,6 +96,23 @@ class Topology:
     s_channel: Decay | None = None  # 2 → (one s-channel propagator) → ...: the whole final state
     t_channel: tuple[Propagator, ...] = ()  # spacelike propagators from incoming leg 1 to leg 2
     t_blobs: tuple[Node, ...] = ()  # len(t_channel)+1 nodes off the t-line, first next to leg 1
+
+
+@dataclass(frozen=True)
+class CutLimits:
+    """What the cuts guarantee about the final state, per outgoing leg (plain data, GeV).
+
+    pt_min[i]: every event that passes the cuts has pT_i ≥ pt_min[i] (0: no bound).
+    pair_m2_min[i][j]: every passing event has (k_i + k_j)² ≥ this (symmetric; 0: none).
+    Built from the run_card by :meth:`madnis_plugin.integrand.cuts.Cuts.phase_space_limits`.
+    """
+
+    pt_min: tuple[float, ...]
+    pair_m2_min: tuple[tuple[float, ...], ...] = ()
+
+    @classmethod
+    def none(cls, n: int) -> CutLimits:
+        return cls((0.0,) * n, ((0.0,) * n,) * n)
 
 
 class TopologyError(ValueError):
@@ -145,10 +190,12 @@ def validate(topo: Topology) -> None:
 
 
 class _Builder:
-    def __init__(self, masses: tuple[float, ...], nu: float, offset: int):
+    def __init__(self, masses: tuple[float, ...], nu: float, offset: int, limits: CutLimits):
         self.masses = masses
         self.n = len(masses)
         self.nu = nu
+        self.limits = limits
+        self._mass_min: dict[tuple[frozenset[int], bool], float] = {}
         self.m2 = [0.0, 0.0] + [m * m for m in masses]
         self.records: list[list[int]] = []
         self.sums: list[list[int]] = []
@@ -170,17 +217,42 @@ class _Builder:
         return int(node) + 2
 
     def min_mass(self, node: Node) -> float:
-        return sum(self.masses[i] for i in finals_of(node))
+        return self.mass_min(frozenset(finals_of(node)))
+
+    def leg_energy_min(self, i: int) -> float:
+        """Lower bound on leg i's energy in the partonic c.m. frame: its transverse mass."""
+        return float(np.hypot(self.masses[i], self.limits.pt_min[i]))
+
+    def mass_min(self, legs: frozenset[int], root: bool = False) -> float:
+        """√s_min of the legs (root=True: Σ energies in the partonic frame, legs weigh mT)."""
+        key = (legs, root)
+        if key not in self._mass_min:
+            if not legs:
+                best = 0.0
+            else:
+                i = min(legs)
+                rest = legs - {i}
+                best = (self.leg_energy_min(i) if root else self.masses[i]) + self.mass_min(rest, root)
+                pairs = self.limits.pair_m2_min
+                for j in rest:
+                    if pairs and pairs[i][j] > 0:
+                        best = max(best, float(np.sqrt(pairs[i][j])) + self.mass_min(rest - {j}, root))
+            self._mass_min[key] = best
+        return self._mass_min[key]
+
+    def excess(self, node: Node) -> float:
+        """How much a leg's energy in the partonic frame exceeds its mass at least (0 for composites)."""
+        return 0.0 if isinstance(node, Decay) else self.leg_energy_min(int(node)) - self.masses[int(node)]
 
     def list_ref(self, items: list[int]) -> tuple[int, int]:
         start = len(self.lists)
         self.lists += items
         return start, len(items)
 
-    def map_ref(self, prop: Propagator | None, nu: float | None = None) -> int:
+    def map_ref(self, prop: Propagator | None, nu: float | None = None, a: float = 0.0, b: float = 0.0) -> int:
         start = len(self.maps)
         mass, width = (prop.mass, prop.width) if prop is not None else (0.0, 0.0)
-        self.maps += [mass, width, self.nu if nu is None else nu]
+        self.maps += [mass, width, self.nu if nu is None else nu, float(a), float(b)]
         return start
 
     def emit(self, op: int, fields: list[int], n_dims: int, text: str) -> None:
@@ -192,11 +264,14 @@ class _Builder:
     def add_sum(self, target: int, node: Node) -> None:
         self.sums.append([target, *(i + 2 for i in finals_of(node))])
 
-    def invariant(self, target: int, parent: int, lo: list[int], sub: list[int], prop, nu=None, what=""):
-        lo_ref, sub_ref, m = self.list_ref(lo), self.list_ref(sub), self.map_ref(prop, nu)
-        self.emit(INVARIANT, [target, parent, *lo_ref, *sub_ref, m], 1, f"invariant of slot {target} {what}")
+    def invariant(self, target: int, parent: int, lo: list[int], sub: list[int], prop, nu=None, what="",
+                  s_min: float = 0.0, shift: float = 0.0):
+        lo_ref, sub_ref, m = self.list_ref(lo), self.list_ref(sub), self.map_ref(prop, nu, s_min, shift)
+        limits = f" [s >= {s_min:.6g}, sibling energy excess {shift:.6g}]" if s_min > 0 or shift > 0 else ""
+        self.emit(INVARIANT, [target, parent, *lo_ref, *sub_ref, m], 1,
+                  f"invariant of slot {target} {what}{limits}")
 
-    def decay_tree(self, slot: int, node: Decay, slots: dict[int, int]) -> None:
+    def decay_tree(self, slot: int, node: Decay, slots: dict[int, int], root: int = -1) -> None:
         """Invariants of the composite children, then the decay, then recurse (top-down)."""
         child_slots = [self.node_slot(c, slots) for c in node.children]
         for c, cs in zip(node.children, child_slots):
@@ -204,11 +279,13 @@ class _Builder:
                 self.add_sum(cs, c)
                 grand = [self.node_slot(g, slots) for g in c.children]
                 siblings = [s for s in child_slots if s != cs]
-                self.invariant(cs, slot, grand, siblings, c.propagator, what=f"({c.propagator})")
+                shift = sum(self.excess(o) for o in node.children if o is not c) if slot == root else 0.0
+                self.invariant(cs, slot, grand, siblings, c.propagator, what=f"({c.propagator})",
+                               s_min=self.min_mass(c) ** 2, shift=shift)
         self.split(slot, child_slots)
         for c, cs in zip(node.children, child_slots):
             if isinstance(c, Decay):
-                self.decay_tree(cs, c, slots)
+                self.decay_tree(cs, c, slots, root)
 
     def split(self, slot: int, children: list[int]) -> None:
         if len(children) == 2:
@@ -218,23 +295,38 @@ class _Builder:
             self.emit(RAMBO, [slot, *ref], 3 * len(children) - 4, f"flat decay {slot} -> {children}")
 
 
+def _pt_cut(node: Node, limits: CutLimits) -> float:
+    """The pT bound of a blob that is a single leg (0 for composites and legs without one)."""
+    return 0.0 if isinstance(node, Decay) else limits.pt_min[int(node)]
+
+
 def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: float = 0.0,
-         nu: float = 0.8) -> PackedChannel:
-    """Flatten a topology into the core's channel program (see channel.h for the layout)."""
+         nu: float = 0.8, limits: CutLimits | None = None, nu_t: float | None = None) -> PackedChannel:
+    """Flatten a topology into the core's channel program (see channel.h for the layout).
+
+    limits: what the cuts guarantee (None: nothing); the module docstring says which
+    limits follow and why they are safe. nu_t: the power-map exponent of massless
+    t-channel propagators whose |t| the cuts keep away from 0 (default: nu).
+    """
     validate(topo)
     if not (np.isfinite(sqrt_s) and sqrt_s > 0):
         raise TopologyError(f"sqrt_s must be positive, got {sqrt_s}")
-    if not (np.isfinite(nu) and nu >= 0):
-        raise TopologyError(f"the power-map exponent nu must be >= 0, got {nu}")
+    for name, value in (("nu", nu), ("nu_t", nu if nu_t is None else nu_t)):
+        if not (np.isfinite(value) and value >= 0):
+            raise TopologyError(f"the power-map exponent {name} must be >= 0, got {value}")
     masses = tuple(float(m) for m in topo.final_masses)
     n = len(masses)
-    s_hat_min = max(float(sqrt_s_hat_min), sum(masses)) ** 2
+    if limits is None:
+        limits = CutLimits.none(n)
+    elif len(limits.pt_min) != n or (limits.pair_m2_min and len(limits.pair_m2_min) != n):
+        raise TopologyError(f"limits: expected bounds for {n} outgoing legs, got {limits}")
+    b = _Builder(masses, nu, 2 if hadronic else 0, limits)
+    s_hat_min = max(float(sqrt_s_hat_min), b.mass_min(frozenset(range(n)), root=True)) ** 2
     if hadronic and s_hat_min <= 0:
         raise TopologyError(
             "a hadronic channel with a massless final state needs sqrt_s_hat_min > 0 "
             "(the luminosity map diverges at τ = 0)"
         )
-    b = _Builder(masses, nu, 2 if hadronic else 0)
     slots: dict[int, int] = {}
     root = b.slot(0.0)
     lumi: Propagator | None = None
@@ -247,32 +339,50 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
         lumi = s_channel.propagator
         slots[id(s_channel)] = root
         b.add_sum(root, s_channel)
-        b.decay_tree(root, s_channel, slots)
+        b.decay_tree(root, s_channel, slots, root)
     elif topo.t_blobs:
         m = len(topo.t_channel)
-        blobs = [b.node_slot(node, slots) for node in topo.t_blobs]
+        t_blobs, t_line, q = list(topo.t_blobs), list(topo.t_channel), 0
+        if m >= 2 and _pt_cut(t_blobs[0], limits) == 0 and _pt_cut(t_blobs[-1], limits) > 0:
+            t_blobs, t_line, q = t_blobs[::-1], t_line[::-1], 1  # run the chain from leg 2
+        blobs = [b.node_slot(node, slots) for node in t_blobs]
         b.sums.append([root, *(i + 2 for i in range(n))])
         xs = [root]
         for k in range(1, m):
-            rest = [i for node in topo.t_blobs[k:] for i in finals_of(node)]
-            xs.append(b.slot(sum(masses[i] for i in rest) ** 2))
+            rest = [i for node in t_blobs[k:] for i in finals_of(node)]
+            xs.append(b.slot(b.mass_min(frozenset(rest)) ** 2))
             b.sums.append([xs[-1], *(i + 2 for i in rest)])
         xs.append(blobs[m])
-        for j, node in enumerate(topo.t_blobs):
+        for j, node in enumerate(t_blobs):
             if isinstance(node, Decay):
                 b.add_sum(blobs[j], node)
                 grand = [b.node_slot(g, slots) for g in node.children]
                 others = [s for s in blobs if s != blobs[j]]
-                b.invariant(blobs[j], root, grand, others, node.propagator, what=f"blob {j}")
+                shift = sum(b.excess(o) for i, o in enumerate(t_blobs) if i != j)
+                b.invariant(blobs[j], root, grand, others, node.propagator, what=f"blob {j}",
+                            s_min=b.min_mass(node) ** 2, shift=shift)
         for k in range(1, m):
-            b.invariant(xs[k], xs[k - 1], blobs[k:], [blobs[k - 1]], None, nu=0.0, what=f"X_{k} (flat)")
-        q = 0
+            rest = frozenset(i for node in t_blobs[k:] for i in finals_of(node))
+            b.invariant(xs[k], xs[k - 1], blobs[k:], [blobs[k - 1]], None, nu=0.0, what=f"X_{k} (flat)",
+                        s_min=b.mass_min(rest) ** 2, shift=b.excess(t_blobs[0]) if k == 1 else 0.0)
         for k in range(m):
+            # away_from_0: the bound keeps -t ≥ pT_min² > 0 (a massless cut leg next to the beam)
+            pt_min, t_cap, away_from_0 = 0.0, NO_T_CAP, False
+            if k == 0:
+                ends = [t_blobs[0], t_blobs[1]] if m == 1 else [t_blobs[0]]
+                pt_min = max(_pt_cut(node, limits) for node in ends)
+                away_from_0 = any(_pt_cut(node, limits) > 0 and masses[int(node)] == 0 for node in ends)
+            elif k == m - 1 and _pt_cut(t_blobs[m], limits) > 0 and masses[int(t_blobs[m])] == 0:
+                t_cap, away_from_0 = -_pt_cut(t_blobs[m], limits) ** 2, True
+            prop = t_line[k]
+            massless = prop.mass == 0 and prop.width == 0
+            nu_k = nu_t if (nu_t is not None and away_from_0 and massless) else None
             q_next = b.slot(0.0)
-            b.emit(TSTEP, [xs[k], q, blobs[k], xs[k + 1], q_next, b.map_ref(topo.t_channel[k])], 2,
-                   f"t-channel step {k}: {topo.t_channel[k]}")
+            bounds = (f" [pT(B) >= {pt_min:g}]" if pt_min > 0 else "") + (f" [t <= {t_cap:g}]" if t_cap < 0 else "")
+            b.emit(TSTEP, [xs[k], q, blobs[k], xs[k + 1], q_next, b.map_ref(prop, nu_k, pt_min, t_cap)], 2,
+                   f"t-channel step {k}{' (from leg 2)' if q == 1 and k == 0 else ''}: {prop}{bounds}")
             q = q_next
-        for j, node in enumerate(topo.t_blobs):
+        for j, node in enumerate(t_blobs):
             if isinstance(node, Decay):
                 b.decay_tree(blobs[j], node, slots)
     else:
@@ -305,7 +415,7 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
     header = [VERSION, n, len(b.m2), n_instr, b.dim, int(hadronic), root, 0]
     ints = np.array(header + [v for rec in records + b.records for v in rec] + sum_lists + b.lists,
                     dtype=np.int64)
-    lumi_map = [lumi.mass, lumi.width, nu] if lumi is not None else [0.0, 0.0, nu]
+    lumi_map = [lumi.mass, lumi.width, nu] if lumi is not None else [0.0, 0.0, nu]  # read as a triple
     params = np.array([sqrt_s * sqrt_s, s_hat_min, *lumi_map, 0.0, *b.m2, *b.maps], dtype=np.float64)
     listing = [f"hadronic: r[0] ŝ by {lumi}, r[1] y"] if hadronic else []
     return PackedChannel(ints, params, n, b.dim, hadronic, s_hat_min, listing + b.listing)

@@ -77,11 +77,15 @@ class ProcessSubprocess:
         with √ŝ ≥ the process's sqrt_s_hat_min (the integrator sets it from the cuts)."""
         return self.make_channels(self.process.sqrt_s_hat_min)
 
-    def make_channels(self, sqrt_s_hat_min: float) -> list:
+    def make_channels(self, sqrt_s_hat_min: float, limits=None, nu_t: float | None = None) -> list:
+        """Channels with √ŝ ≥ sqrt_s_hat_min; `limits` (a phasespace.CutLimits for the
+        outgoing legs in this subprocess's order, from Cuts.phase_space_limits) makes
+        their invariant and t limits follow the cuts; nu_t: see phasespace.Channel."""
         from madnis_plugin.phasespace import Channel
 
         return [Channel(info.topology, self.process.sqrt_s, hadronic=self.process.hadronic,
-                        sqrt_s_hat_min=sqrt_s_hat_min) for info in self.channel_info]
+                        sqrt_s_hat_min=sqrt_s_hat_min, limits=limits, nu_t=nu_t)
+                for info in self.channel_info]
 
     def __str__(self) -> str:
         return str(self.subprocess)

@@ -17,14 +17,21 @@
 //
 // ints:   [version, n_final, n_slots, n_instr, dim, hadronic, root slot, 0,
 //          n_instr records of kInstrWidth, then index lists]
-// params: [s, ŝ_min, lumi map (M, Γ, ν), 0, m2_init[n_slots], map triples (M, Γ, ν)]
+// params: [s, ŝ_min, lumi map (M, Γ, ν), 0, m2_init[n_slots], map blocks (M, Γ, ν, a, b)]
 // Records (the last field is the first dimension of r the op reads):
 //   kSum       target, list, count                  inverse only: target = Σ list
 //   kInvariant target, parent, lo list, count, sub list, count, map   (1 dim)
-//              x ∈ [(Σ_lo √m2)², (√m2[parent] - Σ_sub √m2)²] by the invariant map
+//              x ∈ [max(a, (Σ_lo √m2)²), (√m2[parent] - Σ_sub √m2 - b)²] by the
+//              invariant map; a: the cut-derived s_min of the target's legs, b: how
+//              much the siblings' energies exceed their masses by the cuts (≥ 0)
 //   kDecay     parent, child 1, child 2                                (2 dims)
 //   kRambo     parent, list, count                                     (3n-4 dims)
 //   kTStep     X, q, B, Y, q', map     one step of a t-channel chain   (2 dims)
+//              a: B's minimal transverse momentum to q's axis (0: none),
+//              b: an upper limit on t (t_channel.h states both)
+// The limits a, b come from the run_card cuts (madnis_plugin/phasespace/topology.py
+// derives them and says why each is safe); without cuts a = 0, b = 0 (kInvariant)
+// and a = 0, b = +huge (kTStep) give the plain kinematic limits.
 // Hadronic channels read r[0] (ŝ by the lumi map on [ŝ_min, s]) and r[1] (y) first.
 #pragma once
 
@@ -41,7 +48,8 @@
 
 namespace madnis::ps {
 
-constexpr int kChannelVersion = 1;
+constexpr int kChannelVersion = 2;
+constexpr int kMapWidth = 5;
 constexpr int kMaxSlots = 40;
 constexpr int kHeader = 8;
 constexpr int kInstrWidth = 10;
@@ -60,6 +68,8 @@ struct ChannelProgram {
     MADNIS_HD int root() const { return static_cast<int>(ints[6]); }
     MADNIS_HD const int64_t* instr(int i) const { return ints + kHeader + kInstrWidth * i; }
     MADNIS_HD InvariantMap map(int64_t off) const { return {params[off], params[off + 1], params[off + 2]}; }
+    MADNIS_HD double limit_a(int64_t off) const { return params[off + 3]; }
+    MADNIS_HD double limit_b(int64_t off) const { return params[off + 4]; }
     MADNIS_HD bool valid(int n_final_expected, int dim_expected) const {
         return ints[0] == kChannelVersion && n_final() == n_final_expected && dim() == dim_expected &&
                n_slots() <= kMaxSlots && n_slots() >= n_final() + 2;
@@ -69,10 +79,10 @@ struct ChannelProgram {
 // The mass window of a kInvariant record given the current m2 state.
 MADNIS_HD void invariant_limits(const ChannelProgram& ch, const int64_t* in, const double* m2, double* lo,
                                 double* hi) {
-    double a = 0, b = sqrt(fmax(m2[in[2]], 0.0));
+    double a = 0, b = sqrt(fmax(m2[in[2]], 0.0)) - ch.limit_b(in[7]);
     for (int64_t i = 0; i < in[4]; ++i) a += sqrt(m2[ch.ints[in[3] + i]]);
     for (int64_t i = 0; i < in[6]; ++i) b -= sqrt(m2[ch.ints[in[5] + i]]);
-    *lo = a * a;
+    *lo = fmax(a * a, ch.limit_a(in[7]));
     *hi = b >= 0 ? b * b : -1.0;
 }
 
@@ -119,9 +129,9 @@ MADNIS_HD double channel_forward(const ChannelProgram& ch, const double* r, doub
                 break;
             case kTStep: {
                 double t;
-                w *= TChannelStep::forward(ch.map(in[6]), mom[in[1]], m2[in[1]], mom[in[2]], m2[in[2]],
-                                           m2[in[3]], m2[in[4]], rr[0], rr[1], mom[in[3]], mom[in[4]],
-                                           mom[in[5]], &t);
+                w *= TChannelStep::forward(ch.map(in[6]), ch.limit_a(in[6]), ch.limit_b(in[6]), mom[in[1]],
+                                           m2[in[1]], mom[in[2]], m2[in[2]], m2[in[3]], m2[in[4]], rr[0], rr[1],
+                                           mom[in[3]], mom[in[4]], mom[in[5]], &t);
                 m2[in[5]] = t;
                 break;
             }
@@ -191,8 +201,9 @@ MADNIS_HD double channel_inverse(const ChannelProgram& ch, const double* in_mom,
                 break;
             case kTStep: {
                 double t;
-                w *= TChannelStep::inverse(ch.map(in[6]), mom[in[1]], m2[in[1]], mom[in[2]], m2[in[2]],
-                                           m2[in[3]], m2[in[4]], mom[in[3]], rr, rr + 1, mom[in[5]], &t);
+                w *= TChannelStep::inverse(ch.map(in[6]), ch.limit_a(in[6]), ch.limit_b(in[6]), mom[in[1]],
+                                           m2[in[1]], mom[in[2]], m2[in[2]], m2[in[3]], m2[in[4]], mom[in[3]], rr,
+                                           rr + 1, mom[in[5]], &t);
                 m2[in[5]] = t;
                 break;
             }

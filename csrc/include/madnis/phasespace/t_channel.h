@@ -12,6 +12,16 @@
 //   dΦ_2(X; B, Y) = (2π)^-2 |k|/(4m) d cos θ dφ = dt dφ / ((2π)² 8 m |q|)
 //   ⇒ weight = (dt/dr_t) / (16π m |q|) = (dt/dr_t) / (8π λ^½(s_X, t_q, 0)).
 //
+// Cut-derived limits (both optional, from the packer):
+//   pt_min > 0: B's momentum transverse to q's direction in X's rest frame,
+//     |k| sin θ ≥ pt_min ⇔ |cos θ| ≤ c0 = √(1 - pt_min²/|k|²), so t ∈ base ± span·c0
+//     with base = t_q + m_B² - 2 E_q E_B, span = 2 |q| |k| (closed when |k| ≤ pt_min).
+//     In the first step X is the partonic centre-of-mass frame and q the incoming
+//     parton along the beam, so this is exactly the lab pT of B (boosts along z keep pT).
+//   t_cap: t ≤ t_cap, an upper limit the packer derived (e.g. -pT_min² for a massless
+//     emission off the other beam in the last step).
+// Both only remove t where the cut fails; the map then covers the rest.
+//
 // Inputs: X, s_X, q, t_q = q², masses² m_B², m_Y², (r_t, r_φ) ∈ [0, 1]² (two
 // dimensions). Outputs: B, Y = X - B and q' = q - B (the next step's q, with
 // t = q'²). A closed channel (√s_X < m_B + m_Y) gives weight 0, finite momenta.
@@ -30,7 +40,7 @@ struct TChannelStep {
         double m, pin, ein, pout, eout, t_min, t_max;
         bool open;
     };
-    MADNIS_HD static Limits limits(double sX, double tq, double sB, double sY) {
+    MADNIS_HD static Limits limits(double sX, double tq, double sB, double sY, double pt_min, double t_cap) {
         Limits L{};
         L.open = sX > 0 && sqrt(sB) + sqrt(sY) <= sqrt(fmax(sX, 0.0));
         const double m = sqrt(fmax(sX, 0.0));
@@ -41,16 +51,18 @@ struct TChannelStep {
         L.pout = sqrt(kallen(sX, sB, sY)) / (2 * m);
         L.eout = (sX + sB - sY) / (2 * m);
         const double base = tq + sB - 2 * L.ein * L.eout, span = 2 * L.pin * L.pout;
-        L.t_min = base - span;
-        L.t_max = base + span;
-        L.open = L.open && span > 0;
+        double c0 = 1.0;
+        if (pt_min > 0) c0 = L.pout > pt_min ? sqrt(1 - (pt_min / L.pout) * (pt_min / L.pout)) : 0.0;
+        L.t_min = base - span * c0;
+        L.t_max = fmin(base + span * c0, t_cap);
+        L.open = L.open && span > 0 && c0 > 0 && L.t_max > L.t_min;
         return L;
     }
 
-    MADNIS_HD static double forward(const InvariantMap& map, const double* X, double sX, const double* q,
-                                    double tq, double sB, double sY, double r_t, double r_phi, double* B,
-                                    double* Y, double* q_next, double* t_out) {
-        const Limits L = limits(sX, tq, sB, sY);
+    MADNIS_HD static double forward(const InvariantMap& map, double pt_min, double t_cap, const double* X,
+                                    double sX, const double* q, double tq, double sB, double sY, double r_t,
+                                    double r_phi, double* B, double* Y, double* q_next, double* t_out) {
+        const Limits L = limits(sX, tq, sB, sY, pt_min, t_cap);
         double t = L.t_max, jac = 0.0;
         if (L.open) jac = map.forward(r_t, L.t_min, L.t_max, &t);
         double c = 1.0;
@@ -75,13 +87,13 @@ struct TChannelStep {
     }
 
     // Inverse: (X, q, B) → (r_t, r_φ), q' = q - B; returns the weight.
-    MADNIS_HD static double inverse(const InvariantMap& map, const double* X, double sX, const double* q,
-                                    double tq, double sB, double sY, const double* B, double* r_t,
-                                    double* r_phi, double* q_next, double* t_out) {
+    MADNIS_HD static double inverse(const InvariantMap& map, double pt_min, double t_cap, const double* X,
+                                    double sX, const double* q, double tq, double sB, double sY, const double* B,
+                                    double* r_t, double* r_phi, double* q_next, double* t_out) {
         for (int i = 0; i < 4; ++i) q_next[i] = q[i] - B[i];
         const double t = dot4(q_next, q_next);
         *t_out = t;
-        const Limits L = limits(sX, tq, sB, sY);
+        const Limits L = limits(sX, tq, sB, sY, pt_min, t_cap);
         *r_t = *r_phi = 0.0;
         if (!(L.m > 0)) return 0.0;
         const double jac = L.open ? map.inverse(fmin(L.t_max, fmax(L.t_min, t)), L.t_min, L.t_max, r_t) : 0.0;
