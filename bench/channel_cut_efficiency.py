@@ -47,7 +47,7 @@ def flat_stats(channel: Channel, cuts: Cuts, n: int, gen: torch.Generator, chunk
 def card_setup(arg: str) -> tuple[Process, RunCard]:
     path = Path(arg)
     if path.exists():
-        return Process.from_file(path), RunCard.from_file(path.parent / "run_card.dat")
+        return Process.from_card(path), RunCard.from_file(path.parent / "run_card.dat")
     off = {"etal": -1, "etaa": -1, "etab": -1, "drjj": 0, "drll": 0, "draa": 0, "draj": 0, "drjl": 0,
            "dral": 0, "drbb": 0, "drbj": 0, "drab": 0, "drbl": 0, "ptl": 0, "pta": 0, "ptb": 0}
     return Process.from_string(arg), RunCard.default().with_overrides(**off, ptj=20.0, etaj=5.0)
@@ -78,9 +78,9 @@ def main() -> None:
         for k, (info, ch) in enumerate(zip(sub.channel_info, channels)):
             frac, spread, mean, err = flat_stats(ch, cuts, args.points, gen)
             pull = (mean - ref) / math.hypot(err, ref_err)
-            print(f"{str(sub):<22} {k:>3} {info.diagram:>7} {frac:>7.3f} {spread:>9.2f} {mean:>12.5e} "
+            print(f"{sub!s:<22} {k:>3} {info.diagram:>7} {frac:>7.3f} {spread:>9.2f} {mean:>12.5e} "
                   f"{err / mean if mean else math.inf:>9.2e} {pull:>12.2f}")
-        print(f"{str(sub):<22} {'flat':>3} {'':>7} {'':>7} {'':>9} {ref:>12.5e} {ref_err / ref:>9.2e}")
+        print(f"{sub!s:<22} {'flat':>3} {'':>7} {'':>7} {'':>9} {ref:>12.5e} {ref_err / ref:>9.2e}")
 
 
 if __name__ == "__main__":

@@ -28,9 +28,12 @@ from madnis_plugin.process.process import Process, ProcessSubprocess
 _PDLABEL_IDS = {"nn23lo1": 247000}
 _PT_CUT_OF_CLASS = {1: "ptj", 2: "ptb", 4: "pta", 8: "ptl"}  # leg flag bit -> run_card name
 # Power-map exponent of massless t-channel propagators whose |t| the cuts bound below
-# by pT_min² > 0: the flat integrand's variance is finite for any exponent there, and
-# ν = 1 (density ∝ 1/|t|) follows the 1/|t| of a collinear emission.
-NU_T = 1.0
+# by pT_min² > 0 (and of threshold propagators kept off their pole by them). Any
+# exponent keeps a flat integrand's variance finite there (ν ≥ 1 would diverge only
+# with the limit at 0). Measured, u u~ > t t~ g and processes/ttbar_j (seed 1):
+# ν = 0.8 / 0.9 / 1.0 give flat std/mean 2.7 / 3.3 / 4.2 in the t-channel channels and
+# unweighting efficiencies 0.75% / 0.53% / 0.10% at the same δσ, so the default 0.8.
+NU_T = 0.8
 
 
 @dataclass

@@ -189,6 +189,7 @@ class Cuts:
         2 pT_i pT_j (cosh Δy - cos Δφ) ≥ 2 pT_min,i pT_min,j (1 - cos min(d, π)), since
         m² = m_i² + m_j² + 2 (mT_i mT_j cosh Δy - pT_i pT_j cos Δφ) ≥ 2 pT_i pT_j (cosh Δy -
         cos Δφ) and on Δy² + Δφ² ≥ d² (Δφ ≤ π) cosh Δy - cos Δφ is smallest at Δy = 0.
+        y_max: the largest |y| maximum when every leg has one (else 0, none).
         """
         from madnis_plugin.phasespace.topology import CutLimits
 
@@ -215,7 +216,9 @@ class Cuts:
                         if lo > 0 and (hi < 0 or lo <= hi):
                             bound = max(bound, lo * lo)
                 pairs[i][j] = pairs[j][i] = bound
-        return CutLimits(tuple(pt), tuple(tuple(row) for row in pairs))
+        eta = [c[4 * k + 2] if k >= 0 else -1.0 for k in cls]  # |y| max, -1: none
+        y_max = max(eta) if all(e >= 0 for e in eta) else 0.0
+        return CutLimits(tuple(pt), tuple(tuple(row) for row in pairs), y_max)
 
     def apply(self, momenta: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Weights with the events that fail the cuts set to zero."""

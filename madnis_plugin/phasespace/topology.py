@@ -44,6 +44,8 @@ the cuts fail, so a channel with limits has the same cut volume as without:
 - Last step of a chain of m ≥ 2: t = (p_other - k)² for the last blob k. For a
   massless leg, -t = 2 p_other·k = √ŝ pT e^(±y*) in the partonic frame, and
   E - |k_z| ≤ 2E ≤ √ŝ gives √ŝ e^(±y*) ≥ pT, so t ≤ -pT_min² (Lorentz invariant).
+- When every leg has a rapidity cut |y_i| ≤ η, the partonic frame's rapidity obeys
+  |y| ≤ max η (luminosity.h), which limits the y map of hadronic channels.
 - A chain whose first blob has no pT cut but whose last one has is run from leg 2
   to leg 1 (mirrored), so the exact bound of the first step applies to the cut leg.
 """
@@ -60,7 +62,7 @@ MAX_SLOTS = 40
 HEADER = 8
 INSTR_WIDTH = 10
 PARAM_HEADER = 6
-MAP_WIDTH = 5  # (M, Γ, ν, a, b): see channel.h
+MAP_WIDTH = 7  # (M, Γ, ν, a, b, c, e): see channel.h
 NO_T_CAP = 1e300
 SUM, INVARIANT, DECAY, RAMBO, TSTEP = 1, 2, 3, 4, 5
 
@@ -109,6 +111,7 @@ class CutLimits:
 
     pt_min: tuple[float, ...]
     pair_m2_min: tuple[tuple[float, ...], ...] = ()
+    y_max: float = 0.0
 
     @classmethod
     def none(cls, n: int) -> CutLimits:
@@ -190,10 +193,13 @@ def validate(topo: Topology) -> None:
 
 
 class _Builder:
-    def __init__(self, masses: tuple[float, ...], nu: float, offset: int, limits: CutLimits):
+    def __init__(self, masses: tuple[float, ...], nu: float, offset: int, limits: CutLimits,
+                 nu_t: float | None = None, cut_aware: bool = False):
         self.masses = masses
         self.n = len(masses)
         self.nu = nu
+        self.nu_t = nu_t
+        self.cut_aware = cut_aware  # limits were given: map choices may follow them
         self.limits = limits
         self._mass_min: dict[tuple[frozenset[int], bool], float] = {}
         self.m2 = [0.0, 0.0] + [m * m for m in masses]
@@ -249,11 +255,30 @@ class _Builder:
         self.lists += items
         return start, len(items)
 
-    def map_ref(self, prop: Propagator | None, nu: float | None = None, a: float = 0.0, b: float = 0.0) -> int:
+    def map_ref(self, prop: Propagator | None, nu: float | None = None, a: float = 0.0, b: float = 0.0,
+                c: float = 0.0, e: float = 0.0) -> int:
         start = len(self.maps)
         mass, width = (prop.mass, prop.width) if prop is not None else (0.0, 0.0)
-        self.maps += [mass, width, self.nu if nu is None else nu, float(a), float(b)]
+        self.maps += [mass, width, self.nu if nu is None else nu, float(a), float(b), float(c), float(e)]
+        assert len(self.maps) - start == MAP_WIDTH
         return start
+
+    def s_hat_floor(self, node: Decay) -> tuple[float, float]:
+        """(c, e) of the floor s ≥ e + c/√ŝ of a pair {i, j}, j massless with pT ≥ p, m_i > 0.
+
+        s_ij = m_i² + 2 E_j (E_i - |p_i| cos θ) ≥ m_i² + 2 E_j m_i²/(E_i + |p_i|) in the
+        partonic frame, with E_j ≥ pT_j ≥ p and E_i + |p_i| ≤ √ŝ (its largest value, when
+        the rest of the final state is massless and at rest), so s_ij ≥ m_i² + 2 p m_i²/√ŝ.
+        """
+        legs = finals_of(node)
+        if len(legs) != 2:
+            return 0.0, 0.0
+        best = (0.0, 0.0)
+        for i, j in (legs, legs[::-1]):
+            m2, p = self.masses[i] ** 2, self.limits.pt_min[j]
+            if m2 > 0 and self.masses[j] == 0 and p > 0 and 2 * p * m2 > best[0]:
+                best = (2 * p * m2, m2)
+        return best
 
     def emit(self, op: int, fields: list[int], n_dims: int, text: str) -> None:
         rec = [op, *fields] + [0] * (INSTR_WIDTH - 2 - len(fields)) + [self.dim]
@@ -265,9 +290,18 @@ class _Builder:
         self.sums.append([target, *(i + 2 for i in finals_of(node))])
 
     def invariant(self, target: int, parent: int, lo: list[int], sub: list[int], prop, nu=None, what="",
-                  s_min: float = 0.0, shift: float = 0.0):
-        lo_ref, sub_ref, m = self.list_ref(lo), self.list_ref(sub), self.map_ref(prop, nu, s_min, shift)
+                  s_min: float = 0.0, shift: float = 0.0, floor: tuple[float, float] = (0.0, 0.0)):
+        c, e = floor
+        if self.cut_aware and prop is not None and prop.width > 0 and prop.mass**2 <= max(s_min, e) * (1 + 1e-12):
+            # The pole sits at or below the lower end of the cut range: no resonance to
+            # follow, the propagator falls like a massive one off-shell. A power law in
+            # s - M², with ν_t where the cuts keep s - M² ≥ c/√ŝ > 0 or s_min > M².
+            away = s_min > prop.mass**2 * (1 + 1e-12) or (c > 0 and e >= prop.mass**2)
+            prop, nu = Propagator(prop.mass, 0.0), (self.nu_t if away and self.nu_t is not None else nu)
+        lo_ref, sub_ref, m = self.list_ref(lo), self.list_ref(sub), self.map_ref(prop, nu, s_min, shift, c, e)
         limits = f" [s >= {s_min:.6g}, sibling energy excess {shift:.6g}]" if s_min > 0 or shift > 0 else ""
+        if c > 0:
+            limits += f" [s >= {e:.6g} + {c:.6g}/√ŝ]"
         self.emit(INVARIANT, [target, parent, *lo_ref, *sub_ref, m], 1,
                   f"invariant of slot {target} {what}{limits}")
 
@@ -281,7 +315,7 @@ class _Builder:
                 siblings = [s for s in child_slots if s != cs]
                 shift = sum(self.excess(o) for o in node.children if o is not c) if slot == root else 0.0
                 self.invariant(cs, slot, grand, siblings, c.propagator, what=f"({c.propagator})",
-                               s_min=self.min_mass(c) ** 2, shift=shift)
+                               s_min=self.min_mass(c) ** 2, shift=shift, floor=self.s_hat_floor(c))
         self.split(slot, child_slots)
         for c, cs in zip(node.children, child_slots):
             if isinstance(c, Decay):
@@ -316,11 +350,12 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
             raise TopologyError(f"the power-map exponent {name} must be >= 0, got {value}")
     masses = tuple(float(m) for m in topo.final_masses)
     n = len(masses)
+    cut_aware = limits is not None
     if limits is None:
         limits = CutLimits.none(n)
     elif len(limits.pt_min) != n or (limits.pair_m2_min and len(limits.pair_m2_min) != n):
         raise TopologyError(f"limits: expected bounds for {n} outgoing legs, got {limits}")
-    b = _Builder(masses, nu, 2 if hadronic else 0, limits)
+    b = _Builder(masses, nu, 2 if hadronic else 0, limits, nu_t, cut_aware)
     s_hat_min = max(float(sqrt_s_hat_min), b.mass_min(frozenset(range(n)), root=True)) ** 2
     if hadronic and s_hat_min <= 0:
         raise TopologyError(
@@ -360,7 +395,7 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
                 others = [s for s in blobs if s != blobs[j]]
                 shift = sum(b.excess(o) for i, o in enumerate(t_blobs) if i != j)
                 b.invariant(blobs[j], root, grand, others, node.propagator, what=f"blob {j}",
-                            s_min=b.min_mass(node) ** 2, shift=shift)
+                            s_min=b.min_mass(node) ** 2, shift=shift, floor=b.s_hat_floor(node))
         for k in range(1, m):
             rest = frozenset(i for node in t_blobs[k:] for i in finals_of(node))
             b.invariant(xs[k], xs[k - 1], blobs[k:], [blobs[k - 1]], None, nu=0.0, what=f"X_{k} (flat)",
@@ -416,6 +451,8 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
     ints = np.array(header + [v for rec in records + b.records for v in rec] + sum_lists + b.lists,
                     dtype=np.int64)
     lumi_map = [lumi.mass, lumi.width, nu] if lumi is not None else [0.0, 0.0, nu]  # read as a triple
-    params = np.array([sqrt_s * sqrt_s, s_hat_min, *lumi_map, 0.0, *b.m2, *b.maps], dtype=np.float64)
-    listing = [f"hadronic: r[0] ŝ by {lumi}, r[1] y"] if hadronic else []
+    y_max = max(float(limits.y_max), 0.0) if hadronic else 0.0
+    params = np.array([sqrt_s * sqrt_s, s_hat_min, *lumi_map, y_max, *b.m2, *b.maps], dtype=np.float64)
+    listing = [f"hadronic: r[0] ŝ by {lumi}, r[1] y" + (f" [|y| <= {y_max:g}]" if y_max > 0 else "")]
+    listing = listing if hadronic else []
     return PackedChannel(ints, params, n, b.dim, hadronic, s_hat_min, listing + b.listing)

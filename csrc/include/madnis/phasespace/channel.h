@@ -17,13 +17,15 @@
 //
 // ints:   [version, n_final, n_slots, n_instr, dim, hadronic, root slot, 0,
 //          n_instr records of kInstrWidth, then index lists]
-// params: [s, ŝ_min, lumi map (M, Γ, ν), 0, m2_init[n_slots], map blocks (M, Γ, ν, a, b)]
+// params: [s, ŝ_min, lumi map (M, Γ, ν), y_max (0: none), m2_init[n_slots], map blocks (M, Γ, ν, a, b, c, e)]
 // Records (the last field is the first dimension of r the op reads):
 //   kSum       target, list, count                  inverse only: target = Σ list
 //   kInvariant target, parent, lo list, count, sub list, count, map   (1 dim)
-//              x ∈ [max(a, (Σ_lo √m2)²), (√m2[parent] - Σ_sub √m2 - b)²] by the
-//              invariant map; a: the cut-derived s_min of the target's legs, b: how
-//              much the siblings' energies exceed their masses by the cuts (≥ 0)
+//              x ∈ [max(a, e + c/√ŝ, (Σ_lo √m2)²), (√m2[parent] - Σ_sub √m2 - b)²] by
+//              the invariant map; a: the cut-derived s_min of the target's legs, b: how
+//              much the siblings' energies exceed their masses by the cuts (≥ 0),
+//              e + c/√ŝ: a floor that depends on ŝ (a massive leg and a pT-cut
+//              massless one, topology.py; c = e = 0 without)
 //   kDecay     parent, child 1, child 2                                (2 dims)
 //   kRambo     parent, list, count                                     (3n-4 dims)
 //   kTStep     X, q, B, Y, q', map     one step of a t-channel chain   (2 dims)
@@ -49,7 +51,7 @@
 namespace madnis::ps {
 
 constexpr int kChannelVersion = 2;
-constexpr int kMapWidth = 5;
+constexpr int kMapWidth = 7;
 constexpr int kMaxSlots = 40;
 constexpr int kHeader = 8;
 constexpr int kInstrWidth = 10;
@@ -70,6 +72,8 @@ struct ChannelProgram {
     MADNIS_HD InvariantMap map(int64_t off) const { return {params[off], params[off + 1], params[off + 2]}; }
     MADNIS_HD double limit_a(int64_t off) const { return params[off + 3]; }
     MADNIS_HD double limit_b(int64_t off) const { return params[off + 4]; }
+    MADNIS_HD double limit_c(int64_t off) const { return params[off + 5]; }
+    MADNIS_HD double limit_e(int64_t off) const { return params[off + 6]; }
     MADNIS_HD bool valid(int n_final_expected, int dim_expected) const {
         return ints[0] == kChannelVersion && n_final() == n_final_expected && dim() == dim_expected &&
                n_slots() <= kMaxSlots && n_slots() >= n_final() + 2;
@@ -83,6 +87,8 @@ MADNIS_HD void invariant_limits(const ChannelProgram& ch, const int64_t* in, con
     for (int64_t i = 0; i < in[4]; ++i) a += sqrt(m2[ch.ints[in[3] + i]]);
     for (int64_t i = 0; i < in[6]; ++i) b -= sqrt(m2[ch.ints[in[5] + i]]);
     *lo = fmax(a * a, ch.limit_a(in[7]));
+    const double c = ch.limit_c(in[7]), s_hat = m2[ch.root()];
+    if (c > 0 && s_hat > 0) *lo = fmax(*lo, ch.limit_e(in[7]) + c / sqrt(s_hat));
     *hi = b >= 0 ? b * b : -1.0;
 }
 
@@ -98,7 +104,7 @@ MADNIS_HD double channel_forward(const ChannelProgram& ch, const double* r, doub
     *x1 = *x2 = 1.0;
     if (ch.hadronic()) {
         w = ch.map(2).forward(r[0], ch.params[1], s, &s_hat);
-        w *= Luminosity::forward(s_hat, s, r[1], x1, x2, &y);
+        w *= Luminosity::forward(s_hat, s, r[1], ch.params[5], x1, x2, &y);
     }
     const double e = 0.5 * sqrt(s_hat);
     const double pa[4] = {e, 0, 0, e}, pb[4] = {e, 0, 0, -e};
@@ -162,7 +168,7 @@ MADNIS_HD double channel_inverse(const ChannelProgram& ch, const double* in_mom,
     if (ch.hadronic()) {
         const double sq = sqrt(s);
         const double x1 = (in_mom[0] + in_mom[3]) / sq, x2 = (in_mom[4] - in_mom[7]) / sq;
-        w = Luminosity::inverse(x1, x2, s, &s_hat, &r[1], &y);
+        w = Luminosity::inverse(x1, x2, s, ch.params[5], &s_hat, &r[1], &y);
         w *= ch.map(2).inverse(s_hat, ch.params[1], s, &r[0]);
     }
     const double e = 0.5 * sqrt(s_hat);

@@ -9,6 +9,11 @@
 // r_y ∈ [0, 1] (one dimension); outputs x1, x2 and y, the rapidity of the
 // partonic centre-of-mass frame in the lab (leg 1 along +z). τ = 1 (x1 = x2 = 1)
 // has weight 0. For lepton collisions the channel skips this block (x1 = x2 = 1).
+//
+// y_max > 0 (from the cuts): |y| ≤ y_max as well. When every outgoing leg has
+// |y_i| ≤ η_max, the system's rapidity obeys |y| ≤ η_max (with a_i = m_T,i:
+// e^{2y} = Σ a_i e^{y_i} / Σ a_i e^{-y_i} ≤ e^{2 η_max}), so nothing that passes is
+// lost. Then y = y_hi (1 - 2 r_y), y_hi = min(-½ ln τ, y_max), weight = 2 y_hi / s.
 #pragma once
 
 #include <cmath>
@@ -18,25 +23,33 @@
 namespace madnis::ps {
 
 struct Luminosity {
-    // Forward: (ŝ, r_y) → (x1, x2, y); returns (-ln τ)/s.
-    MADNIS_HD static double forward(double s_hat, double s, double r_y, double* x1, double* x2, double* y) {
+    // Forward: (ŝ, r_y) → (x1, x2, y); returns 2 y_hi / s (= (-ln τ)/s without y_max).
+    MADNIS_HD static double y_half_range(double log_tau, double y_max) {
+        return y_max > 0 ? fmin(-0.5 * log_tau, y_max) : -0.5 * log_tau;
+    }
+
+    MADNIS_HD static double forward(double s_hat, double s, double r_y, double y_max, double* x1, double* x2,
+                                    double* y) {
         const double tau = fmin(1.0, s_hat / s);
         const double log_tau = log(tau);
-        *y = (r_y - 0.5) * log_tau;
+        const double h = y_half_range(log_tau, y_max);
+        *y = h * (1 - 2 * r_y);
         const double sq = sqrt(tau);
         *x1 = fmin(1.0, sq * exp(*y));
         *x2 = fmin(1.0, sq * exp(-*y));
-        return -log_tau / s;
+        return 2 * h / s;
     }
 
     // Inverse: (x1, x2) → (ŝ, r_y, y); returns the same weight.
-    MADNIS_HD static double inverse(double x1, double x2, double s, double* s_hat, double* r_y, double* y) {
+    MADNIS_HD static double inverse(double x1, double x2, double s, double y_max, double* s_hat, double* r_y,
+                                    double* y) {
         const double tau = x1 * x2;
         const double log_tau = log(tau);
+        const double h = y_half_range(log_tau, y_max);
         *s_hat = tau * s;
         *y = 0.5 * log(x1 / x2);
-        *r_y = log_tau < 0 ? fmin(1.0, fmax(0.0, 0.5 + *y / log_tau)) : 0.5;
-        return -log_tau / s;
+        *r_y = h > 0 ? fmin(1.0, fmax(0.0, 0.5 - 0.5 * *y / h)) : 0.5;
+        return 2 * h / s;
     }
 
     // Boost along z by rapidity y (partonic frame → lab for +y, lab → partonic for -y).
