@@ -47,7 +47,8 @@ the cuts fail, so a channel with limits has the same cut volume as without:
 - When every leg has a rapidity cut |y_i| ≤ η, the partonic frame's rapidity obeys
   |y| ≤ max η (luminosity.h), which limits the y map of hadronic channels.
 - A chain whose first blob has no pT cut but whose last one has is run from leg 2
-  to leg 1 (mirrored), so the exact bound of the first step applies to the cut leg.
+  to leg 1 (mirrored: in the z-reflected partonic frame, channel.h), so the exact
+  bound of the first step applies to the cut leg.
 """
 
 from __future__ import annotations
@@ -365,6 +366,7 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
     slots: dict[int, int] = {}
     root = b.slot(0.0)
     lumi: Propagator | None = None
+    mirrored = False
     s_channel = topo.s_channel
     if s_channel is None and not topo.t_channel and len(topo.t_blobs) == 1:
         if not isinstance(topo.t_blobs[0], Decay):
@@ -379,7 +381,8 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
         m = len(topo.t_channel)
         t_blobs, t_line, q = list(topo.t_blobs), list(topo.t_channel), 0
         if m >= 2 and _pt_cut(t_blobs[0], limits) == 0 and _pt_cut(t_blobs[-1], limits) > 0:
-            t_blobs, t_line, q = t_blobs[::-1], t_line[::-1], 1  # run the chain from leg 2
+            t_blobs, t_line = t_blobs[::-1], t_line[::-1]  # run the chain from leg 2 (z-reflected)
+            mirrored = True
         blobs = [b.node_slot(node, slots) for node in t_blobs]
         b.sums.append([root, *(i + 2 for i in range(n))])
         xs = [root]
@@ -415,7 +418,8 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
             q_next = b.slot(0.0)
             bounds = (f" [pT(B) >= {pt_min:g}]" if pt_min > 0 else "") + (f" [t <= {t_cap:g}]" if t_cap < 0 else "")
             b.emit(TSTEP, [xs[k], q, blobs[k], xs[k + 1], q_next, b.map_ref(prop, nu_k, pt_min, t_cap)], 2,
-                   f"t-channel step {k}{' (from leg 2)' if q == 1 and k == 0 else ''}: {prop}{bounds}")
+                   f"t-channel step {k}{' (from leg 2, z-reflected)' if mirrored and k == 0 else ''}: "
+                   f"{prop}{bounds}")
             q = q_next
         for j, node in enumerate(t_blobs):
             if isinstance(node, Decay):
@@ -447,7 +451,7 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
             rec[2] += shift
         elif rec[0] == TSTEP:
             rec[6] += map_base
-    header = [VERSION, n, len(b.m2), n_instr, b.dim, int(hadronic), root, 0]
+    header = [VERSION, n, len(b.m2), n_instr, b.dim, int(hadronic), root, int(mirrored)]
     ints = np.array(header + [v for rec in records + b.records for v in rec] + sum_lists + b.lists,
                     dtype=np.int64)
     lumi_map = [lumi.mass, lumi.width, nu] if lumi is not None else [0.0, 0.0, nu]  # read as a triple

@@ -15,7 +15,7 @@
 // masses, and the lower limits of sampled invariants) and overwritten as the
 // invariants are sampled, so later limits see earlier choices.
 //
-// ints:   [version, n_final, n_slots, n_instr, dim, hadronic, root slot, 0,
+// ints:   [version, n_final, n_slots, n_instr, dim, hadronic, root slot, mirrored,
 //          n_instr records of kInstrWidth, then index lists]
 // params: [s, ŝ_min, lumi map (M, Γ, ν), y_max (0: none), m2_init[n_slots], map blocks (M, Γ, ν, a, b, c, e)]
 // Records (the last field is the first dimension of r the op reads):
@@ -35,6 +35,10 @@
 // derives them and says why each is safe); without cuts a = 0, b = 0 (kInvariant)
 // and a = 0, b = +huge (kTStep) give the plain kinematic limits.
 // Hadronic channels read r[0] (ŝ by the lumi map on [ŝ_min, s]) and r[1] (y) first.
+// mirrored = 1: the program runs in the partonic frame reflected in z (a t-channel
+// chain from leg 2 to leg 1 written as one from leg 1); the outgoing momenta are
+// reflected back (|det| = 1, the weight is unchanged). A reflection, not a chain
+// starting at q = leg 2, because the rotation towards q is singular along -z.
 #pragma once
 
 #include <cmath>
@@ -68,6 +72,7 @@ struct ChannelProgram {
     MADNIS_HD int dim() const { return static_cast<int>(ints[4]); }
     MADNIS_HD bool hadronic() const { return ints[5] != 0; }
     MADNIS_HD int root() const { return static_cast<int>(ints[6]); }
+    MADNIS_HD bool mirrored() const { return ints[7] != 0; }
     MADNIS_HD const int64_t* instr(int i) const { return ints + kHeader + kInstrWidth * i; }
     MADNIS_HD InvariantMap map(int64_t off) const { return {params[off], params[off + 1], params[off + 2]}; }
     MADNIS_HD double limit_a(int64_t off) const { return params[off + 3]; }
@@ -152,7 +157,10 @@ MADNIS_HD double channel_forward(const ChannelProgram& ch, const double* r, doub
         out[c] = lab_a[c];
         out[4 + c] = lab_b[c];
     }
-    for (int i = 2; i < nf + 2; ++i) Luminosity::boost_z(y, mom[i], out + 4 * i);
+    for (int i = 2; i < nf + 2; ++i) {
+        if (ch.mirrored()) mom[i][3] = -mom[i][3];
+        Luminosity::boost_z(y, mom[i], out + 4 * i);
+    }
     return w;
 }
 
@@ -177,7 +185,10 @@ MADNIS_HD double channel_inverse(const ChannelProgram& ch, const double* in_mom,
         mom[0][c] = pa[c];
         mom[1][c] = pb[c];
     }
-    for (int i = 2; i < nf + 2; ++i) Luminosity::boost_z(-y, in_mom + 4 * i, mom[i]);
+    for (int i = 2; i < nf + 2; ++i) {
+        Luminosity::boost_z(-y, in_mom + 4 * i, mom[i]);
+        if (ch.mirrored()) mom[i][3] = -mom[i][3];
+    }
     m2[ch.root()] = s_hat;
     for (int k = 0; k < ch.n_instr(); ++k) {
         const int64_t* in = ch.instr(k);
