@@ -141,3 +141,34 @@ def test_rapidity_of_the_partonic_frame_is_bounded_by_the_legs(rng):
     y_sys = 0.5 * torch.log((e + pz) / (e - pz))
     assert float(y_sys.abs().max()) <= 2.5 + 1e-12
     assert float(y_sys.abs().max()) >= 2.0  # and it gets close: no slack hiding a wrong sign
+
+
+def _inside(ch: Channel, p: torch.Tensor) -> torch.Tensor:
+    """Bool per event: the channel reaches it (inverse, then forward, gives it back, weight > 0)."""
+    r, w = ch.inverse(p)
+    back = ch.map(r)[0]
+    dev = (back - p).abs().amax((1, 2)) / p[:, :2, 0].sum(1)
+    return (dev <= 1e-7) & (w > 0)
+
+
+@pytest.mark.parametrize("name", [*BUNDLED, "u u~ > t t~ g"])
+def test_every_passing_event_lies_inside_every_channels_limits(name, rng):
+    """The limits never cut away an event that passes the cuts: events that pass, drawn from the
+    flat channel and from every channel without limits (which crowd the soft and collinear
+    corners where the limits are tight), are all reached by every channel with limits."""
+    if name in BUNDLED:
+        card_path = ROOT / "processes" / name / "proc_card.dat"
+        process, card = Process.from_card(card_path), RunCard.from_file(card_path.parent / "run_card.dat")
+    else:
+        process, card = ttbar_g()
+    plain = {str(sub): chans for sub, chans, _, _ in process_channels(process, card, limits=False)}
+    for sub, chans, flat, cuts in process_channels(process, card):
+        events = []
+        for source in [flat, *plain[str(sub)]]:
+            p, _, _, w = source.map(torch.rand(20_000, source.dim, dtype=torch.float64, generator=rng))
+            events.append(p[cuts.passes(p) & (w > 0)])
+        p = torch.cat(events)
+        assert len(p) > 5_000
+        for k, ch in enumerate(chans):
+            inside = _inside(ch, p)
+            assert bool(inside.all()), (str(sub), k, int((~inside).sum()), len(p))
