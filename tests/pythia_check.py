@@ -39,6 +39,14 @@ print(f"RESULT ok={ok} failed={failed} strategy={info.lhaStrategy()} sigma_mb={i
 
 
 
+# Pythia errors it recovers from by itself, which MG5 3.5.7's own events trigger as well:
+# its p p > e+ e- file (shared/reference/mg5/ee_default_events.lhe.gz) gives 21 of these in
+# 3000 events at our Pythia seed, with every event showered. Per event they are allowed at up
+# to RECOVERABLE_RATE (1 %, ~1.5× that rate).
+RECOVERABLE = ("SimpleSpaceShower::pT2nearThreshold: stuck in loop",)
+RECOVERABLE_RATE = 0.01
+
+
 @dataclass
 class ShowerResult:
     ok: int
@@ -47,6 +55,19 @@ class ShowerResult:
     sigma_mb: float
     errors: list[str]
     output: str
+
+    def unexpected_errors(self) -> list[str]:
+        """The errors that are not recoverable ones at a rate MG5's own events also show."""
+        out = []
+        for line in self.errors:
+            known = next((k for k in RECOVERABLE if k in line), None)
+            if known is None:
+                out.append(line)
+                continue
+            count = re.match(r"\|\s+(\d+)", line)
+            if count and int(count[1]) > RECOVERABLE_RATE * max(self.ok, 1):
+                out.append(line)
+        return out
 
 
 def shower(path: str | Path, n_events: int) -> ShowerResult:

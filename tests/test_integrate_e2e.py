@@ -70,7 +70,7 @@ def test_event_file_is_valid_lhe_with_colour_connections(drell_yan):
 
 def test_pythia_showers_1000_events_without_errors(drell_yan, tmp_path):
     result = shower(drell_yan[1].events_file, 1000)
-    assert (result.ok, result.failed, result.errors) == (1000, 0, [])
+    assert (result.ok, result.failed, result.unexpected_errors()) == (1000, 0, [])
 
 
 def observables(momenta: torch.Tensor) -> dict[str, torch.Tensor]:

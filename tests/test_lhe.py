@@ -329,7 +329,7 @@ def test_event_lines_use_mg5_number_formats(sample):
 def test_pythia_showers_the_events_without_errors(sample):
     path, _ = sample
     result = shower(path, 1000)
-    assert (result.ok, result.failed, result.errors) == (1000, 0, [])
+    assert (result.ok, result.failed, result.unexpected_errors()) == (1000, 0, [])
     assert result.strategy == -4
     # strategy -4: σ is the mean event weight, in mb
     assert result.sigma_mb == pytest.approx(1234.5e-9, rel=1e-6)
