@@ -200,6 +200,16 @@ def test_resume_writes_a_new_run_and_leaves_the_old_one_unchanged(tmp_path):
     result = runner.invoke(main, [*args, "--resume", str(first)])
     assert result.exit_code == 2 and "run_card ptl: 10.0 -> 30.0" in result.output
     assert not (tmp_path / "Events" / "run_04").exists()
+    # so is a changed model parameter (a param_card beside the proc_card with another MZ)
+    card.write_text(card.read_text().replace(" 30.0  = ptl ", " 10.0  = ptl "))
+    from madnis_plugin.process.process import Process
+
+    param_card = Process.from_card(tmp_path / "proc_card.dat").model.param_card()
+    param_card.set("MASS", 23, 91.0)
+    param_card.write(tmp_path / "param_card.dat")
+    result = runner.invoke(main, [*args, "--resume", str(first)])
+    assert result.exit_code == 2 and "param_card mass 23: 91.188 -> 91.0" in result.output
+    assert not (tmp_path / "Events" / "run_04").exists()
 
 
 @pytest.mark.parametrize("name", ["ttbar_j", "w_jj"])

@@ -196,6 +196,23 @@ def test_buffered_training_reuses_stored_points_without_calling_the_integrand():
 
 
 def test_buffer_is_first_in_first_out_with_its_capacity():
+    from madnis_plugin.nis.buffer import SampleBuffer, Samples
+
+    def batch(k: int, n: int = 100) -> Samples:  # every point carries its batch number k
+        full = torch.full((n,), float(k), dtype=torch.float64)
+        return Samples(full[:, None].repeat(1, 2), full, full, full[:, None], full[:, None])
+
+    buffer = SampleBuffer(2, capacity=250)
+    for k in range(5):  # batches 0 … 4 into channels 0, 1, 0, 1, 0
+        buffer.add(k % 2, batch(k))
+        assert len(buffer) <= 250
+    # the oldest whole batches left first: 3 (channel 1) and 4 (channel 0) remain
+    assert len(buffer) == 200
+    assert set(buffer.channel(0).f.tolist()) == {4.0}
+    assert set(buffer.channel(1).f.tolist()) == {3.0}
+    drawn = buffer.draw(0, 50, torch.Generator().manual_seed(1))
+    assert set(drawn.f.tolist()) == {4.0} and len(drawn) == 50
+    # in training, the buffer holds the newest online batches within its capacity
     peaks = Peaks(PEAKS)
     nis = make_integrator(peaks, steps=6, buffered_steps=0, batch_size=500, buffer_size=1200)
     nis.pretrain()
