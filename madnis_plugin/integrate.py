@@ -118,6 +118,8 @@ class IntegrationRun:
         self.seed = self.seed_info.value
         run_card = self.run_card = run_card.with_overrides(iseed=self.seed)
         self.device = torch.device(options.device)
+        self.candidates: EventCandidates | None = None  # the refine's event candidates, used once
+        self.refine_event_pool = 0  # events the refine's candidates gave
         self.sampler_name = options.sampler or ("madnis" if run_card["madnis_enable"] else "vegas")
         if options.resume is not None and options.sampler is None:  # the saved run's sampler
             self.sampler_name = load_checkpoint(options.resume).get("sampler", self.sampler_name)
@@ -255,7 +257,7 @@ class IntegrationRun:
                        gen: torch.Generator) -> dict[int, list[EventBatch]]:
         """Events from the refine's kept candidates (events/candidates.py), per channel."""
         out: dict[int, list[EventBatch]] = {}
-        candidates = getattr(self, "candidates", None)
+        candidates = self.candidates
         if candidates is None:
             return out
         for c, m in enumerate(w_max.per_channel):
@@ -435,7 +437,7 @@ class IntegrationRun:
                              "tail_variance_share": result.tail_variance_share,
                              "warnings": list(result.warnings),
                              "overweight_fraction": w_max.overweight_fraction(shares),
-                             "refine_events_available": getattr(self, "refine_event_pool", 0),
+                             "refine_events_available": self.refine_event_pool,
                              "subprocesses": [{"subprocess": sub.subprocess.process_string,
                                                "cross_section_pb": xs, "error_pb": err}
                                               for sub, (xs, err) in zip(self.process.subprocesses, per_sub,

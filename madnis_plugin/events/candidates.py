@@ -93,7 +93,3 @@ class EventCandidates:
             return None
         idx = kept.keep.nonzero().squeeze(1)
         return r[idx.to(r.device)], kept.weight[idx]
-
-    @property
-    def n_stored(self) -> int:
-        return sum(int(w.numel()) for ws in self.w for w in ws)

@@ -78,9 +78,6 @@ class ChannelStats:
         """Standard deviation of one weight (drives the call allocation)."""
         return self.error * math.sqrt(self.n) if self.n > 1 else 0.0
 
-    def state_dict(self) -> dict:
-        return {"n": self.n, "sum": self.sum, "sum2": self.sum2, "top": self.top.clone()}
-
 
 @dataclass
 class IntegrationResult:
