@@ -35,12 +35,11 @@ launch wev
 """
 
 
-def _folder(**kw) -> folder.ProcessFolder:
-    base = dict(history=HISTORY, model_path="/mg5/models/sm", restriction="ckm",
-                subprocesses=[{"group": "qq_lvl", "ninitial": 2, "processes": [[2, -1, -11, 12]]}],
-                param_card="BLOCK MASS\n", run_card="  1000 = nevents\n", executable="/venv/bin/madnis")
-    base.update(kw)
-    return folder.ProcessFolder(**base)
+def _folder(restriction: str = "ckm") -> folder.ProcessFolder:
+    return folder.ProcessFolder(
+        history=HISTORY, model_path="/mg5/models/sm", restriction=restriction,
+        subprocesses=[{"group": "qq_lvl", "ninitial": 2, "processes": [[2, -1, -11, 12]]}],
+        param_card="BLOCK MASS\n", run_card="  1000 = nevents\n", executable="/venv/bin/madnis")
 
 
 # --- the folder, without MG5 ----------------------------------------------------------------
@@ -141,6 +140,7 @@ needs_mg5 = pytest.mark.skipif(not MG5_HOME, reason="needs an MG5_aMC installati
 def _mg5(cwd: Path, *commands: str) -> str:
     script = cwd / f"mg5_{len(list(cwd.glob('mg5_*.txt')))}.txt"
     script.write_text("\n".join(["set auto_update 0", "set automatic_html_opening False", *commands]) + "\n")
+    # MG5 runs with the system Python (no torch), as a user would start it
     done = subprocess.run(["python3", str(Path(MG5_HOME) / "bin/mg5_aMC"), str(script)],
                           cwd=cwd, capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -151,7 +151,7 @@ def _mg5(cwd: Path, *commands: str) -> str:
 def _set_run_card(path: Path, **values) -> None:
     text = path.read_text()
     for name, value in values.items():
-        text, n = re.subn(rf"^\s*\S+\s*=\s*{name}\b", f" {value} = {name}", text, flags=re.M)
+        text, n = re.subn(rf"^\s*\S+\s*=\s*{name}\b", f" {value} = {name}", text, flags=re.MULTILINE)
         assert n == 1, name
     path.write_text(text)
 
@@ -161,8 +161,9 @@ def _results(run_dir: Path) -> dict:
 
 
 def _events(run_dir: Path) -> list[str]:
-    text = gzip.open(run_dir / "unweighted_events.lhe.gz", "rt").read()
-    return re.findall(r"<event>.*?</event>", text, flags=re.S)
+    with gzip.open(run_dir / "unweighted_events.lhe.gz", "rt") as f:
+        text = f.read()
+    return re.findall(r"<event>.*?</event>", text, flags=re.DOTALL)
 
 
 def _integrate(tmp: Path, model: str, process: str, cards: Path, seed: int) -> Path:
