@@ -137,11 +137,12 @@ MG5_HOME = os.environ.get("MG5_HOME")
 needs_mg5 = pytest.mark.skipif(not MG5_HOME, reason="needs an MG5_aMC installation in MG5_HOME")
 
 
-def _mg5(cwd: Path, *commands: str) -> str:
+def _mg5(cwd: Path, *commands: str, mode: str | None = None) -> str:
     script = cwd / f"mg5_{len(list(cwd.glob('mg5_*.txt')))}.txt"
     script.write_text("\n".join(["set auto_update 0", "set automatic_html_opening False", *commands]) + "\n")
     # MG5 runs with the system Python (no torch), as a user would start it
-    done = subprocess.run(["python3", str(Path(MG5_HOME) / "bin/mg5_aMC"), str(script)],
+    done = subprocess.run(["python3", str(Path(MG5_HOME) / "bin/mg5_aMC"), *([f"--mode={mode}"] if mode else []),
+                           str(script)],
                           cwd=cwd, capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Error detected" not in done.stdout, done.stdout[-3000:]
@@ -222,3 +223,14 @@ def test_output_madnis_and_launch_with_a_restricted_ufo_model(tmp_path, installe
     _output_launch_compare(tmp_path, "sm-ckm", ufo, "p p > e+ ve", seed=5)
     groups = json.loads((tmp_path / "proc" / folder.SUBPROCESS_LIST).read_text())
     assert folder.mg5_flavours(groups) == {(-3, 2, -11, 12), (-3, 4, -11, 12), (-1, 2, -11, 12), (-1, 4, -11, 12)}
+
+
+@needs_mg5
+@pytest.mark.slow
+def test_madnis_mode_interface_launches_with_madnis_options(tmp_path, installed):
+    # `mg5_aMC --mode=madnis_plugin`: launch after output (no DIR) and launch DIR, madnis's options passed on
+    _mg5(tmp_path, "import model sm", "generate p p > t t~", "output madnis proc", "launch --nevents=300 --seed 11",
+         "launch proc -f --nevents 200 --seed 12", mode="madnis_plugin")
+    first, second = (_results(tmp_path / f"proc/Events/run_0{i}") for i in (1, 2))
+    assert (first["n_events"], first["seed"]) == (300, 11)
+    assert (second["n_events"], second["seed"]) == (200, 12)

@@ -17,6 +17,13 @@ def outputs() -> dict:
     return {"madnis": MadnisExporter}
 
 
+def interface():
+    """``new_interface``: the class ``mg5_aMC --mode=madnis_plugin`` starts."""
+    from .interface import MadnisInterface
+
+    return MadnisInterface
+
+
 def broken_outputs(error: BaseException) -> dict:
     """``new_output`` when the exporter cannot be imported: ``output madnis`` then stops
     with the reason instead of MG5 falling back to a madevent folder."""
