@@ -4,6 +4,6 @@ MG5's Python has no torch: this subpackage uses only the standard library and MG
 own modules, with relative imports (MG5 does not put madnis on its path). It writes a
 madnis process folder (`folder.py`) from what MG5 generated (`exporter.py`) and hands
 the run to the ``madnis`` executable; `interface.py` is ``mg5_aMC --mode=madnis_plugin``.
-The madnis side of the link (installing into
-MG5, running a process folder) is `install.py` and the ``madnis mg5-*`` commands.
+The madnis side of the link (installing into MG5, running a process folder) is
+`install.py` and the ``madnis mg5-*`` commands.
 """
