@@ -14,3 +14,20 @@ def __getattr__(name: str):
 
         return Process
     raise AttributeError(name)
+
+
+if __name__ != "madnis_plugin":  # loaded by MG5 from its PLUGIN/ folder (as PLUGIN.madnis_plugin)
+    from .mg5 import plugin as _plugin
+
+    minimal_mg5amcnlo_version = _plugin.minimal_mg5amcnlo_version
+    maximal_mg5amcnlo_version = _plugin.maximal_mg5amcnlo_version
+    latest_validated_version = _plugin.latest_validated_version
+    new_reweight = {}
+    try:
+        new_output = _plugin.outputs()
+    except Exception as _error:  # noqa: BLE001 -- say so at `output madnis`, never fall back to madevent
+        new_output = _plugin.broken_outputs(_error)
+    try:
+        new_interface = _plugin.interface()
+    except Exception:  # noqa: BLE001 -- plain MG5 still launches madnis folders
+        new_interface = None

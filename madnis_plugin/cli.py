@@ -50,27 +50,38 @@ def main() -> None:
     """madnis: LHC event generation from MadGraph cards with MadNIS sampling."""
 
 
+def _integration_options(command):
+    """The options `madnis integrate` and `madnis mg5-run` share."""
+    options = [
+        click.option("--nevents", type=click.IntRange(min=1), help="unweighted events (overrides the run_card)"),
+        click.option("--seed", type=click.IntRange(min=0),
+                     help="random seed (overrides the run_card's iseed; 0, like iseed = 0: a fresh seed, recorded)"),
+        click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True),
+        click.option("--accuracy", type=click.FloatRange(min=0, min_open=True),
+                     help="target relative error of the cross section "
+                          "(default: 0.12/√nevents, 0.12 % for 10⁴ events)"),
+        click.option("--sampler", type=click.Choice(["vegas", "madnis"]),
+                     help="multi-channel VEGAS or MadNIS neural importance sampling "
+                          "(default: the run_card's madnis_enable, else vegas)"),
+        click.option("--max-diagrams", type=click.IntRange(min=1),
+                     help="stop with an error when the process has more diagrams than this (default: no limit)"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("proc_card", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--run-card", type=click.Path(dir_okay=False, path_type=Path),
               help="run_card.dat (default: the one beside PROC_CARD, else MG5's defaults)")
 @click.option("--param-card", type=click.Path(dir_okay=False, path_type=Path),
               help="param_card.dat (default: the one beside PROC_CARD, else the model's defaults)")
-@click.option("--nevents", type=click.IntRange(min=1), help="unweighted events (overrides the run_card)")
-@click.option("--seed", type=click.IntRange(min=0),
-              help="random seed (overrides the run_card's iseed; 0, like iseed = 0: a fresh seed, recorded)")
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the folder of PROC_CARD)")
-@click.option("--accuracy", type=click.FloatRange(min=0, min_open=True),
-              help="target relative error of the cross section (default: 0.12/√nevents, 0.12 % for 10⁴ events)")
-@click.option("--sampler", type=click.Choice(["vegas", "madnis"]),
-              help="multi-channel VEGAS or MadNIS neural importance sampling "
-                   "(default: the run_card's madnis_enable, else vegas)")
 @click.option("--resume", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="continue from the sampler saved in this run folder (Events/run_NN), into a new run folder")
-@click.option("--max-diagrams", type=click.IntRange(min=1),
-              help="stop with an error when the process has more diagrams than this (default: no limit)")
+@_integration_options
 def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, nevents: int | None,
               seed: int | None, device: str, output: Path | None, accuracy: float | None, sampler: str | None,
               resume: Path | None, max_diagrams: int | None) -> None:
@@ -79,20 +90,29 @@ def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, n
     Prints σ ± δσ, writes Events/run_NN/unweighted_events.lhe.gz and results.json
     and madnis_checkpoint.pt (the sampler, for --resume and `madnis generate`).
     """
-    from madnis_plugin.integrate import IntegrationRun, RunOptions
+    from madnis_plugin.integrate import RunOptions
+
+    options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy,
+                         sampler=sampler, resume=resume)
+    _run_integration(proc_card, run_card, param_card, options, max_diagrams)
+
+
+def _run_integration(proc_card: Path, run_card: Path | None, param_card: Path | None, options,
+                     max_diagrams: int | None, check_process=None) -> None:
+    """Build, (check,) run and summarise one integration; input errors are one line, status 2."""
+    from madnis_plugin.events.leftovers import remove_own_unfinished
+    from madnis_plugin.integrate import IntegrationRun
     from madnis_plugin.interrupt import exit_on_signals
     from madnis_plugin.process.limits import diagram_limit
 
-    _check_device(device)
-    options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy,
-                         sampler=sampler, resume=resume)
-    from madnis_plugin.events.leftovers import remove_own_unfinished
-
-    process_dir = output or proc_card.parent
+    _check_device(options.device)
+    process_dir = options.output or proc_card.parent
     with exit_on_signals(err_console):
         try:
             with diagram_limit(max_diagrams, progress=_diagram_progress):
                 run = IntegrationRun.from_cards(proc_card, run_card, param_card, options)
+            if check_process is not None:
+                check_process(run.process)
             summary = run.run(console=console)
         except _user_errors() as err:
             remove_own_unfinished(process_dir)  # (the run removes its own; this covers the moment before)
@@ -269,6 +289,77 @@ def pdf_command(set_name: str, member: int, xs: tuple[float, ...], qs: tuple[flo
         table.add_row(f"{x[i].item():.6g}", f"{q[i].item():.6g}",
                       *(f"{v:.6e}" for v in values[i].tolist()), f"{alphas[i].item():.6f}")
     console.print(table)
+
+
+@main.command("mg5-install")
+@click.argument("mg5_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--python", default="python3", show_default=True, help="the Python MG5 runs with")
+def mg5_install(mg5_dir: Path, python: str) -> None:
+    """Link madnis into MG5_DIR/PLUGIN (for `output madnis DIR` in MG5) and check MG5 loads it."""
+    from madnis_plugin.mg5.install import PluginError, install
+
+    try:
+        info = install(mg5_dir, python=python)
+    except PluginError as err:
+        _fail(str(err))
+    console.print(f"installed: {info['link']} (MG5 {info['version']}: `output madnis DIR` available)",
+                  highlight=False)
+
+
+@main.command("mg5-check")
+@click.argument("mg5_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--python", default="python3", show_default=True, help="the Python MG5 runs with")
+def mg5_check(mg5_dir: Path, python: str) -> None:
+    """Check that MG5 in MG5_DIR loads the madnis plugin (status 2 and the reason if not)."""
+    from madnis_plugin.mg5.install import PluginError, check
+
+    try:
+        info = check(mg5_dir, python=python)
+    except PluginError as err:
+        _fail(str(err))
+    console.print(f"ok: MG5 {info['version']} loads {info['link']}; output formats {info['new_output']}",
+                  highlight=False)
+
+
+@main.command("mg5-run")
+@click.argument("process_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@_integration_options
+def mg5_run(process_dir: Path, nevents: int | None, seed: int | None, device: str, accuracy: float | None,
+            sampler: str | None, max_diagrams: int | None) -> None:
+    """Integrate a process folder written by MG5's `output madnis` (its bin/generate_events).
+
+    Uses the folder's Cards/ and writes Events/run_NN there; stops if madnis's
+    subprocesses differ from the ones MG5 generated.
+    """
+    import json
+
+    from madnis_plugin.integrate import RunOptions
+    from madnis_plugin.mg5 import folder
+    from madnis_plugin.mg5.install import subprocess_mismatch
+
+    marker = process_dir / folder.MARKER
+    if not marker.is_file():
+        _fail(f"{process_dir} is not a folder written by `output madnis` (no {folder.MARKER})")
+    record = json.loads(marker.read_text())
+    recorded = json.loads((process_dir / record["subprocesses"]).read_text())
+
+    def same_subprocesses(process) -> None:
+        difference = subprocess_mismatch(recorded, process)
+        if difference:
+            _fail(f"{process_dir}: madnis and MG5 expand the process differently ({difference})")
+
+    options = RunOptions(nevents=nevents, seed=seed, device=device, output=process_dir, rel_accuracy=accuracy,
+                         sampler=sampler)
+    _run_integration(process_dir / record["proc_card"], None, None, options, max_diagrams,
+                     check_process=same_subprocesses)
+
+
+@main.command("mg5-run-card", hidden=True)
+def mg5_run_card() -> None:
+    """Print the run_card `output madnis` writes (called by the MG5 plugin)."""
+    from madnis_plugin.cards.run_card import default_card_text
+
+    click.echo(default_card_text(), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

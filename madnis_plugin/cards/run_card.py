@@ -362,6 +362,19 @@ _NAME_RE = re.compile(r"^[A-Za-z_]\w*$")
 # --- value conversion -----------------------------------------------------------------------
 
 
+def default_card_text() -> str:
+    """MG5's default LO run_card with the madnis_* settings appended at their defaults:
+    the run_card ``output madnis`` writes."""
+    lines = [DEFAULT_TEMPLATE.read_text().rstrip("\n"),
+             "#*********************************************************************",
+             "# madnis: MadNIS neural importance sampling (madnis only)             *",
+             "#*********************************************************************"]
+    for param in PARAMETERS.values():
+        if param.name.startswith("madnis_"):
+            lines.append(f"  {_format(param, param.default)} = {param.name} ! {param.comment}")
+    return "\n".join(lines) + "\n"
+
+
 def _to_float(text: str) -> float:
     # Fortran writes exponents as 1d3 / 1D3
     value = float(re.sub(r"(?<=[0-9.])[dD](?=[+-]?\d)", "e", text))
