@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.errors import CardError
 from madnis_plugin.integrand.channel import ChannelIntegrand
-from madnis_plugin.integrand.cuts import Cuts
+from madnis_plugin.integrand.cuts import LEG_FLAGS, Cuts, pack_cut_params
+from madnis_plugin.integrand.decay_windows import DecayWindowCuts
 from madnis_plugin.integrand.luminosity import PartonLuminosity
 from madnis_plugin.integrand.running_alphas import RunningAlphas
 from madnis_plugin.integrand.scales import Scales
@@ -90,6 +91,8 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         finals = list(sub.pdg_ids[2:])
         masses = [float(abs(process.model.mass(p))) for p in finals]
         cuts = Cuts.from_run_card(run_card, finals, masses)
+        if sub.subprocess.decays:
+            cuts = decay_chain_cuts(run_card, cuts, sub, process.model)
         scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas)
         root_s_min = sqrt_s_hat_min(run_card, cuts, masses)
         if hadronic and root_s_min <= 0:
@@ -109,6 +112,19 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
                                          scales, alphas, s)
             entries.append(ChannelEntry(sub, k, integrand))
     return entries, process
+
+
+def decay_chain_cuts(run_card: RunCard, cuts: Cuts, sub: ProcessSubprocess, model) -> DecayWindowCuts:
+    """A decay chain's cuts, as MG5 applies them: the per-leg pT/η/ΔR/mass cuts skip the
+    decay products unless cut_decays (setcuts.f: do_cuts = .false. for from_decay legs),
+    and every decaying particle stays within bwcutoff widths of its mass."""
+    decays = sub.subprocess.decays
+    if not run_card["cut_decays"]:
+        products = {leg for _, legs in decays for leg in legs}
+        flags = [f & ~LEG_FLAGS["cut"] if k + 2 in products else f for k, f in enumerate(cuts.flags.tolist())]
+        cuts = Cuts(pack_cut_params(run_card), cuts.pdg_ids.tolist(), flags)
+    windows = [(legs, abs(model.mass(pdg)), abs(model.width(pdg))) for pdg, legs in decays]
+    return DecayWindowCuts(cuts, windows, float(run_card["bwcutoff"]))
 
 
 def collider_energy(run_card: RunCard) -> float:

@@ -17,6 +17,10 @@ The grouping reproduces MG5_aMC's:
    momenta exchanged.
 3. Coupling orders: with none given, MG5 keeps the lowest WEIGHTED order (QCD + 2 QED)
    over the whole multiprocess; subprocesses without diagrams at that order are dropped.
+   With decay chains (`decays`), only the diagrams with every listed resonance are kept
+   first, and the lowest WEIGHTED among those: a kept diagram is a production diagram
+   times decay diagrams, so this is MG5's lowest order of the production and of each
+   decay taken separately.
 4. Assignments whose diagrams are identical up to relabelling massless-quark flavours
    (same couplings, masses, widths, colour: ``c c~ > e+ e-`` and ``u u~ > e+ e-``) are
    combined into one subprocess (MG5 at output: "Combined process c c~ > e+ e- with
@@ -65,6 +69,8 @@ class Subprocess:
     diagrams: list[Diagram]
     flavours: list[tuple[int, ...]] = field(default_factory=list)
     mirrored: list[bool] = field(default_factory=list)
+    # Decay-chain resonances: (PDG id, the final-state legs it decays into), outermost first.
+    decays: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     @property
     def orders(self) -> dict[str, int]:
@@ -183,6 +189,12 @@ def _particle_key(model: Model):
     return key
 
 
+def _has_resonances(diagram: Diagram, resonances: tuple[tuple[int, tuple[int, ...]], ...]) -> bool:
+    """Whether every (PDG id, legs) is an s-channel propagator of the diagram."""
+    have = {(p.pdg, tuple(sorted(p.legs))) for p in diagram.s_channels}
+    return all(r in have for r in resonances)
+
+
 def expand_subprocesses(
     model: Model,
     legs: Sequence[Sequence[int]],
@@ -192,11 +204,14 @@ def expand_subprocesses(
     forbidden_s_channels: Iterable[int | str] = (),
     required_s_channels: Iterable[int | str] = (),
     combine: bool = True,
+    decays: Sequence[tuple[int | str, Sequence[int]]] = (),
 ) -> list[Subprocess]:
     """The partonic subprocesses of a multiparticle process (see the module docstring).
 
     `legs`: PDG ids allowed on each leg, initial legs first. The other arguments are as
-    in `madnis_plugin.process.diagrams.generate_diagrams`. With ``combine=False`` every
+    in `madnis_plugin.process.diagrams.generate_diagrams`. `decays` (a decay chain): pairs
+    (particle, legs) each requiring an s-channel propagator of that particle turning into
+    exactly those final-state legs (0-based process order). With ``combine=False`` every
     flavour assignment (mirrors still folded) is its own subprocess. Raises
     `NoDiagramsError` when no assignment has a diagram.
     """
@@ -237,7 +252,7 @@ def expand_subprocesses(
         opts = [o for o in gen.root_orders() if all(c.accepts(dict(o)) for c in constraints)]
         if opts:
             gens[combo] = (gen, opts)
-    if not constraints and gens:
+    if not constraints and gens and not decays:
         lowest = min(weighted_order(dict(o)) for _, opts in gens.values() for o in opts)
         gens = {
             c: (g, [o for o in opts if weighted_order(dict(o)) == lowest])
@@ -245,15 +260,20 @@ def expand_subprocesses(
             if any(weighted_order(dict(o)) == lowest for o in opts)
         }
 
+    built = {combo: _build(gen, opts, model, required_s) for combo, (gen, opts) in gens.items()}
+    resonances = tuple((model.particle(p).pdg, tuple(sorted(int(i) for i in legs))) for p, legs in decays)
+    if resonances:
+        built = {c: [d for d in ds if _has_resonances(d, resonances)] for c, ds in built.items()}
+        weights = [d.weighted for ds in built.values() for d in ds]
+        if not constraints and weights:
+            built = {c: [d for d in ds if d.weighted == min(weights)] for c, ds in built.items()}
+
     names = {p.pdg: p.name for p in model.particles}
     pkey = _particle_key(model)
     subprocesses: list[Subprocess] = []
     by_signature: dict[tuple, Subprocess] = {}
     for combo in candidates:
-        if combo not in gens:
-            continue
-        gen, opts = gens[combo]
-        diagrams = _build(gen, opts, model, required_s)
+        diagrams = built.get(combo)
         if not diagrams:
             continue
         flavours = [combo, *mirror_of[combo]]
@@ -277,6 +297,7 @@ def expand_subprocesses(
             diagrams=diagrams,
             flavours=flavours,
             mirrored=mirrored,
+            decays=resonances,
             _model_names=names,
         )
         if combine:
