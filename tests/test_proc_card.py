@@ -208,9 +208,8 @@ def test_process_syntax_errors_are_reported_at_their_line(process: str, needle: 
 @pytest.mark.parametrize(
     "process, needle",
     [
-        ("p p > t t~, t > w+ b", "decay chains not supported yet"),
         ("p p > z > e+ e-", "required s-channel"),
-        ("p p > e+ e- $$ z", "'$$'"),
+        ("p p > t t~ QED=0, t > w+ b QED=1", "inside the decay"),
         ("p p > t t~ QCD^2==4", "squared coupling orders"),
         ("p p > t t~ [QCD]", "NLO"),
         ("p p > w+{0} j", "polarised"),

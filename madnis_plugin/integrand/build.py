@@ -19,7 +19,7 @@ from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.errors import CardError
 from madnis_plugin.integrand.channel import ChannelIntegrand
 from madnis_plugin.integrand.cuts import LEG_FLAGS, Cuts, pack_cut_params
-from madnis_plugin.integrand.decay_windows import DecayWindowCuts
+from madnis_plugin.integrand.decay_chain import DecayWindowCuts, ProductionScales
 from madnis_plugin.integrand.luminosity import PartonLuminosity
 from madnis_plugin.integrand.running_alphas import RunningAlphas
 from madnis_plugin.integrand.scales import Scales
@@ -94,6 +94,9 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         if sub.subprocess.decays:
             cuts = decay_chain_cuts(run_card, cuts, sub, process.model)
         scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas)
+        if sub.subprocess.decays and int(run_card["dynamical_scale_choice"]) == -1:
+            scales = ProductionScales.of_subprocess(
+                lambda ids: Scales.from_run_card(run_card, ids, alphas=alphas), sub.pdg_ids, sub.subprocess.decays)
         root_s_min = sqrt_s_hat_min(run_card, cuts, masses)
         if hadronic and root_s_min <= 0:
             raise CardError(run_card.path, None,

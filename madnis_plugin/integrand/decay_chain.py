@@ -1,4 +1,4 @@
-"""The invariant-mass window of decay-chain resonances, MG5's narrow-width treatment.
+"""What a decay chain changes in the integrand: resonance windows, cuts, the -1 scale.
 
 For ``p p > t t~, t > w+ b, t~ > w- b~`` MG5 keeps only the diagrams where each
 decaying particle is an s-channel propagator (process/subprocesses.py), evaluates
@@ -9,6 +9,10 @@ The cross section is *not* corrected for the Breit–Wigner tails cut away, so
 σ(chain) ≈ σ(production) × Π BR × Π (fraction of each line shape inside the window).
 
 :class:`DecayWindowCuts` adds that veto to a subprocess's run_card cuts.
+:class:`ProductionScales` evaluates MG5's clustering scale (dynamical_scale_choice -1)
+on the production process: MG5's clustering merges the decay products of a forced
+Breit–Wigner back into their resonance first (cluster.f), so the scale of
+``p p > t t~, t > w+ b, t~ > w- b~`` is the one of ``p p > t t~`` at the tops' momenta.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["DecayWindowCuts"]
+__all__ = ["DecayWindowCuts", "ProductionScales"]
 
 
 class DecayWindowCuts:
@@ -53,3 +57,40 @@ class DecayWindowCuts:
         if name == "cuts":
             raise AttributeError(name)
         return getattr(self.cuts, name)
+
+
+class ProductionScales:
+    """Scales of the production process, from momenta of the decayed final state.
+
+    `scales`: a Scales of the production's PDG ids; `groups`: per production leg, the
+    indices of the momenta it is the sum of (one index for a leg that does not decay).
+    """
+
+    def __init__(self, scales, groups: Sequence[Sequence[int]]) -> None:
+        self.scales = scales
+        self.groups = [tuple(int(i) for i in g) for g in groups]
+
+    @classmethod
+    def of_subprocess(cls, make_scales, pdg_ids: Sequence[int], decays) -> ProductionScales:
+        """`decays`: (PDG id, legs) outermost first; `make_scales(pdg_ids)` builds a Scales."""
+        top = [(pdg, set(legs)) for pdg, legs in decays
+               if not any(set(legs) < set(other) for _, other in decays)]
+        groups, ids = [[0], [1]], [int(pdg_ids[0]), int(pdg_ids[1])]
+        for leg in range(2, len(pdg_ids)):
+            owner = next(((pdg, legs) for pdg, legs in top if leg in legs), None)
+            if owner is None:
+                groups.append([leg])
+                ids.append(int(pdg_ids[leg]))
+            elif leg == min(owner[1]):
+                groups.append(sorted(owner[1]))
+                ids.append(int(owner[0]))
+        return cls(make_scales(ids), groups)
+
+    def production_momenta(self, momenta: torch.Tensor) -> torch.Tensor:
+        return torch.stack([momenta[:, list(g), :].sum(1) for g in self.groups], dim=1)
+
+    def compute(self, momenta: torch.Tensor):
+        return self.scales.compute(self.production_momenta(momenta))
+
+    def alphas(self, mu_r: torch.Tensor) -> torch.Tensor:
+        return self.scales.alphas(mu_r)
