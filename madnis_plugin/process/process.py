@@ -184,7 +184,7 @@ class Process:
             where = self.card.path + (f":{definition.line}" if definition.line else "")
             raise TooManyDiagrams(f"{where}: {definition}: {err}") from None
 
-    def _check_decay_chain(self, definition: ProcessDefinition, final: list[str]) -> None:  # noqa: C901
+    def _check_decay_chain(self, definition: ProcessDefinition, final: list[str]) -> None:
         """Refuse the decay chains whose MG5 meaning we do not reproduce yet."""
         def fail(message: str) -> CardError:
             return CardError(self.card.path, definition.line, f"{definition.text}: {message}")
