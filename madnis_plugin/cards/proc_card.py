@@ -69,6 +69,7 @@ _PHYSICS_SET_OPTIONS = {"complex_mass_scheme": {"false", "f", "0", ".false."}}
 # Coupling orders: amplitude orders `QCD=2`, `QED<=4`, `QCD==2`; squared orders
 # carry `^2` and are not supported.
 _ORDER_RE = re.compile(r"^([A-Za-z_]\w*)(\^2)?(==|<=|>=|=|<|>)(.*)$")
+_SPACED_ORDER_RE = re.compile(r"(?<!\S)([A-Za-z_]\w*(?:\^2)?)\s*(==|<=|>=|=)\s*(\d+)(?!\S)")
 
 
 def default_multiparticles(model: str, restriction: str | None = None) -> dict[str, list[str]]:
@@ -597,6 +598,8 @@ class _Parser:
         text = text.strip()
         if "(" in text or ")" in text:
             raise self.error(number, f"unexpected parenthesis in '{whole}'")
+        # MG5 allows spaces around an order's operator: `QED = 2` is `QED=2`.
+        text = _SPACED_ORDER_RE.sub(r"\1\2\3", text)
         tokens = self._tokenize(number, text)
         arrows = tokens.count(">")
         if arrows == 0:
