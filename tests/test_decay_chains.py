@@ -265,7 +265,7 @@ def test_chain_cross_section_is_production_times_br_squared_times_the_kept_line_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, settings", [("ttdec_A", FIXED), ("ttdec_default", {})])
+@pytest.mark.parametrize("name, settings", [("ttdec_A", FIXED), ("ttdec_default", {}), ("ttnest_default", {})])
 def test_chain_cross_section_agrees_with_mg5(tmp_path, name, settings) -> None:
     row = MG5[name]
     _, result, _, _ = _run(tmp_path, row["process"], 2000, **settings).integrate()
