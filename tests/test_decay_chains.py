@@ -12,6 +12,9 @@ do_cuts; madgraph/core/helas_objects.py identical_particle_factor):
 - Phase space: every point with a decaying particle outside |m - M| < bwcutoff·Γ is
   rejected, and σ is not corrected for the cut-away tails.
 - cut_decays = False (default): the per-leg pT/η/ΔR/mass cuts skip decay products.
+- ``$ X`` keeps every diagram and, per channel, vetoes the points where an s-channel X of
+  the channel's diagram is within bwcutoff·Γ of its mass (gForceBW = 2, export_v4.py
+  write_decayBW_file); ``$$ X`` removes the diagrams with an s-channel X.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ import torch
 from madnis_plugin.cards.proc_card import ProcCard
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.errors import CardError
-from madnis_plugin.integrand.build import decay_chain_cuts
+from madnis_plugin.integrand.build import decay_chain_cuts, on_shell_veto
 from madnis_plugin.integrand.cuts import LEG_FLAGS, Cuts
-from madnis_plugin.integrand.decay_chain import DecayWindowCuts, ProductionScales
+from madnis_plugin.integrand.decay_chain import DecayWindowCuts, OnShellVetoCuts, ProductionScales
 from madnis_plugin.process.process import Process, flatten_decay_chain
 
 DATA = Path(__file__).parent / "data" / "mg5"
@@ -66,14 +69,14 @@ def test_flattened_final_state_replaces_each_decayed_particle_in_place() -> None
     assert resonances == [("t", (2, 3, 4)), ("w+", (2, 3)), ("t~", (5, 6))]
 
 
-def test_double_dollar_removes_the_s_channel_diagrams_single_dollar_is_refused() -> None:
+def test_double_dollar_removes_the_s_channel_diagrams_single_dollar_keeps_them() -> None:
     with_z = Process.from_string("u u~ > e+ e-")
     without = Process.from_string("u u~ > e+ e- $$ z")
     names = lambda p: sorted(q.name for d in p.subprocesses[0].diagrams for q in d.s_channels)
     assert names(with_z) == ["a", "z"] and names(without) == ["a"]
-    # MG5's '$ z' keeps the diagrams and vetoes |m - MZ| < bwcutoff·ΓZ: not implemented.
-    with pytest.raises(CardError, match=r"'\$ X'"):
-        Process.from_string("u u~ > e+ e- $ z")
+    # MG5's '$ z' keeps the diagrams and vetoes |m - MZ| < bwcutoff·ΓZ in the Z channel.
+    veto = Process.from_string("u u~ > e+ e- $ z")
+    assert names(veto) == ["a", "z"] and veto.card.processes[0].forbidden_s_channels == ["z"]
 
 
 @pytest.mark.parametrize(
@@ -164,6 +167,23 @@ def test_window_keeps_only_masses_within_bwcutoff_widths_strictly() -> None:
     outside = [173.0 + 22.51, 173.0 - 22.51, 100.0]
     assert all(bool(cuts.passes(_pair(m))) for m in inside)
     assert not any(bool(cuts.passes(_pair(m))) for m in outside)
+
+
+def test_single_dollar_vetoes_the_pole_region_only_in_the_channels_with_that_s_channel() -> None:
+    proc = Process.from_string("u u~ > e+ e- $ z")
+    sub = proc.subprocesses[0]
+    card = RunCard.from_string("")
+    base = _PassAll()
+    by_name = {}
+    for d, diagram in enumerate(sub.diagrams):
+        by_name[diagram.s_channels[0].name] = on_shell_veto(card, base, sub, d, proc)
+    assert by_name["a"] is base
+    veto = by_name["z"]
+    assert isinstance(veto, OnShellVetoCuts)
+    mz, wz = abs(proc.model.mass(23)), abs(proc.model.width(23))
+    assert veto.windows == [((2, 3), mz, wz)]
+    assert not bool(veto.passes(_pair(mz + 14.9 * wz))) and bool(veto.passes(_pair(mz + 15.1 * wz)))
+    assert on_shell_veto(card, base, Process.from_string("u u~ > e+ e-").subprocesses[0], 1, proc) is base
 
 
 def test_cut_decays_false_lifts_the_per_leg_cuts_of_decay_products_only() -> None:
@@ -265,7 +285,8 @@ def test_chain_cross_section_is_production_times_br_squared_times_the_kept_line_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, settings", [("ttdec_A", FIXED), ("ttdec_default", {}), ("ttnest_default", {})])
+@pytest.mark.parametrize("name, settings", [("ttdec_A", FIXED), ("ttdec_default", {}), ("ttnest_default", {}),
+                                            ("eeveto_A", FIXED)])
 def test_chain_cross_section_agrees_with_mg5(tmp_path, name, settings) -> None:
     row = MG5[name]
     _, result, _, _ = _run(tmp_path, row["process"], 2000, **settings).integrate()

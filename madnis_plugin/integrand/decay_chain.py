@@ -8,7 +8,8 @@ point where a decaying particle's invariant mass m is outside |m - M| < bwcutoff
 The cross section is *not* corrected for the Breit–Wigner tails cut away, so
 σ(chain) ≈ σ(production) × Π BR × Π (fraction of each line shape inside the window).
 
-:class:`DecayWindowCuts` adds that veto to a subprocess's run_card cuts.
+:class:`DecayWindowCuts` adds that veto to a subprocess's run_card cuts;
+:class:`OnShellVetoCuts` is its opposite, MG5's ``$ X`` (no X near its mass shell).
 :class:`ProductionScales` evaluates MG5's clustering scale (dynamical_scale_choice -1)
 on the production process: MG5's clustering merges the decay products of a forced
 Breit–Wigner back into their resonance first (cluster.f), so the scale of
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["DecayWindowCuts", "ProductionScales"]
+__all__ = ["DecayWindowCuts", "OnShellVetoCuts", "ProductionScales"]
 
 
 class DecayWindowCuts:
@@ -39,14 +40,20 @@ class DecayWindowCuts:
         self.windows = [(tuple(int(i) for i in legs), float(m), float(w)) for legs, m, w in windows]
         self.bwcutoff = float(bwcutoff)
 
+    def window_masks(self, momenta: torch.Tensor) -> list[torch.Tensor]:
+        """Per window, bool [B]: the legs' invariant mass within bwcutoff widths of M."""
+        out = []
+        for legs, mass, width in self.windows:
+            p = momenta[:, list(legs), :].sum(1)
+            m = (p[:, 0] ** 2 - (p[:, 1:] ** 2).sum(-1)).clamp(min=0).sqrt()
+            out.append((m - mass).abs() < self.bwcutoff * width)
+        return out
+
     def in_windows(self, momenta: torch.Tensor) -> torch.Tensor:
         """Bool [B]: every decaying particle within bwcutoff widths of its mass."""
         ok = torch.ones(momenta.shape[0], dtype=torch.bool, device=momenta.device)
-        for legs, mass, width in self.windows:
-            p = momenta[:, list(legs), :].sum(1)
-            m2 = p[:, 0] ** 2 - (p[:, 1:] ** 2).sum(-1)
-            m = m2.clamp(min=0).sqrt()
-            ok &= (m - mass).abs() < self.bwcutoff * width
+        for mask in self.window_masks(momenta):
+            ok &= mask
         return ok
 
     def passes(self, momenta: torch.Tensor) -> torch.Tensor:
@@ -57,6 +64,23 @@ class DecayWindowCuts:
         if name == "cuts":
             raise AttributeError(name)
         return getattr(self.cuts, name)
+
+
+class OnShellVetoCuts(DecayWindowCuts):
+    """MG5's ``$ X``: the run_card cuts, and no window (one s-channel X of this channel's
+    diagram) within bwcutoff widths of its mass.
+
+    MG5 applies it per channel (myamp.f: ``cut_bw`` for ``gForceBW = 2``, written per
+    configuration by export_v4.py write_decayBW_file), so the result depends on the
+    channel weights: it is MG5's with MG5's α_c = |A_c|²/Σ|A_j|², and differs with a
+    learned channel weight. Propagators with Γ/M ≥ 0.1 are never vetoed (MG5's rule).
+    """
+
+    def passes(self, momenta: torch.Tensor) -> torch.Tensor:
+        ok = self.cuts.passes(momenta)
+        for mask in self.window_masks(momenta):
+            ok &= ~mask
+        return ok
 
 
 class ProductionScales:

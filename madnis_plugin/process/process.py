@@ -165,11 +165,8 @@ class Process:
             legs = [[self.model.particle(name).pdg for name in self.card.expand(lab)] for lab in labels]
         except (KeyError, ValueError) as err:
             raise CardError(self.card.path, definition.line, str(err)) from err
-        if definition.forbidden_s_channels:
-            # MG5's `$ X` keeps the diagrams and vetoes events with X near its mass shell.
-            raise CardError(self.card.path, definition.line,
-                            "'$ X' (veto of on-shell s-channel X) is not supported yet; "
-                            "'/ X' removes X from all propagators")
+        # MG5's `$ X` keeps the diagrams; the veto near X's mass shell is the channels' cut
+        # (integrand/build.py on_shell_veto).
         try:
             return expand_subprocesses(
                 self.model, legs, n_initial=len(definition.initial),
