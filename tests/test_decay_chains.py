@@ -106,8 +106,6 @@ def test_malformed_decay_chain_names_file_line_and_what_was_expected(process: st
 def test_decay_chains_we_do_not_reproduce_are_refused_not_approximated() -> None:
     with pytest.raises(CardError, match="identical particles across decay chains"):
         Process.from_string("p p > z z, z > e+ e-")
-    with pytest.raises(CardError, match="coupling orders on a decay chain"):
-        Process.from_string("p p > t t~ QED=0, t > w+ b, t~ > w- b~")
     with pytest.raises(CardError, match="no mass or no width"):
         Process.from_string("p p > t t~ g, g > u u~")
 
@@ -129,6 +127,23 @@ def test_only_diagrams_with_both_tops_decaying_to_their_products_are_kept() -> N
     # The full process has non-resonant diagrams (single top, W b b~ ...) that the chain drops.
     full = Process.from_string("g g > w+ b w- b~")
     assert len(full.subprocesses[0].diagrams) > 3
+
+
+def test_coupling_orders_of_a_chain_constrain_its_production_only() -> None:
+    """As MG5: the orders written on the production apply to p p > t t~, the decays
+    t > w+ b (QED=1 each) are taken at their lowest order whatever the production's."""
+    def count(process: str) -> dict[str, int]:
+        return {s.subprocess.process_string: len(s.diagrams) for s in Process.from_string(process).subprocesses}
+
+    qcd_only = {"g g > w+ b w- b~": 3, "u u~ > w+ b w- b~": 1}
+    assert count("p p > t t~ QED=0, t > w+ b, t~ > w- b~") == qcd_only
+    # QED=2 adds u u~ > a/z > t t~ (and d d~, whose Z couplings differ, is its own subprocess)
+    assert count("p p > t t~ QED=2, t > w+ b, t~ > w- b~") == {
+        "g g > w+ b w- b~": 3, "u u~ > w+ b w- b~": 3, "d d~ > w+ b w- b~": 3}
+    electroweak = Process.from_string("p p > t t~ QCD=0, t > w+ b, t~ > w- b~")
+    assert {s.subprocess.process_string: len(s.diagrams) for s in electroweak.subprocesses} == {
+        "u u~ > w+ b w- b~": 2, "d d~ > w+ b w- b~": 2}
+    assert all(d.order_dict == {"QED": 4} for s in electroweak.subprocesses for d in s.diagrams)
 
 
 def test_nested_chain_keeps_the_w_resonance_inside_the_top() -> None:

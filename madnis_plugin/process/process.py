@@ -186,9 +186,6 @@ class Process:
         def fail(message: str) -> CardError:
             return CardError(self.card.path, definition.line, f"{definition.text}: {message}")
 
-        if definition.orders:
-            raise fail("coupling orders on a decay chain are not supported yet (MG5 applies them "
-                       "to the production only); leave them out to get MG5's lowest order")
         # MG5 divides by (identical undecayed particles)! x (identical decay chains)! x each
         # decay's own factor and keeps one pairing of identical products; the flattened
         # final state's factor is that only when no particle repeats across chains.

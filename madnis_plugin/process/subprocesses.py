@@ -195,6 +195,49 @@ def _has_resonances(diagram: Diagram, resonances: tuple[tuple[int, tuple[int, ..
     return all(r in have for r in resonances)
 
 
+def _part_orders(diagram: Diagram, resonances) -> list[dict[str, int]]:
+    """Coupling orders of the production part and of each outermost decay of a chain diagram.
+
+    A vertex belongs to a decay when all its lines lie inside it: final legs of the decay
+    or s-channel propagators into a subset of its legs (the resonance itself included)."""
+    n = len(diagram.pdg_ids)
+    top = [set(legs) for _, legs in resonances if not any(set(legs) < set(o) for _, o in resonances)]
+    parts: list[dict[str, int]] = [{} for _ in range(len(top) + 1)]
+    for dv in diagram.vertices:
+        home = 0
+        for k, legs in enumerate(top, start=1):
+            inside = all((li in legs) if li < n else
+                         (diagram.propagators[li - n].channel == "s" and set(diagram.propagators[li - n].legs) <= legs)
+                         for li in dv.lines)
+            if inside:
+                home = k
+                break
+        for order, value in dv.vertex.orders.items():
+            parts[home][order] = parts[home].get(order, 0) + value
+    return parts
+
+
+def _chain_diagrams(diagrams: list[Diagram], resonances, constraints) -> list[Diagram]:
+    """The diagrams with every resonance whose production part meets the order constraints."""
+    keep = [d for d in diagrams if _has_resonances(d, resonances)]
+    return [d for d in keep if all(c.accepts(_part_orders(d, resonances)[0]) for c in constraints)]
+
+
+def _part_weights(diagram: Diagram, resonances, constrained: bool) -> tuple[int | None, ...]:
+    """WEIGHTED of each part; the production's is None when orders were given (no lowest rule)."""
+    w = [weighted_order(p) for p in _part_orders(diagram, resonances)]
+    return (None if constrained else w[0], *w[1:])
+
+
+def _lowest_part_weights(built, resonances, constrained: bool) -> tuple[int | None, ...] | None:
+    """Per part the lowest WEIGHTED over the multiprocess (MG5 takes each decay at its
+    lowest order, and the production too unless orders are given)."""
+    weights = [_part_weights(d, resonances, constrained) for ds in built.values() for d in ds]
+    if not weights:
+        return None
+    return tuple(None if col[0] is None else min(col) for col in zip(*weights, strict=True))
+
+
 def expand_subprocesses(
     model: Model,
     legs: Sequence[Sequence[int]],
@@ -247,9 +290,11 @@ def expand_subprocesses(
 
     # 3: coupling orders (MG5's lowest WEIGHTED over the whole multiprocess by default).
     gens = {}
+    # With decays the orders constrain the production part only (applied below).
+    whole = [] if decays else constraints
     for combo in candidates:
-        gen = _prepare(model, combo, n_initial, forbidden, forbidden_s, constraints)
-        opts = [o for o in gen.root_orders() if all(c.accepts(dict(o)) for c in constraints)]
+        gen = _prepare(model, combo, n_initial, forbidden, forbidden_s, whole)
+        opts = [o for o in gen.root_orders() if all(c.accepts(dict(o)) for c in whole)]
         if opts:
             gens[combo] = (gen, opts)
     if not constraints and gens and not decays:
@@ -263,10 +308,9 @@ def expand_subprocesses(
     built = {combo: _build(gen, opts, model, required_s) for combo, (gen, opts) in gens.items()}
     resonances = tuple((model.particle(p).pdg, tuple(sorted(int(i) for i in legs))) for p, legs in decays)
     if resonances:
-        built = {c: [d for d in ds if _has_resonances(d, resonances)] for c, ds in built.items()}
-        weights = [d.weighted for ds in built.values() for d in ds]
-        if not constraints and weights:
-            built = {c: [d for d in ds if d.weighted == min(weights)] for c, ds in built.items()}
+        built = {c: _chain_diagrams(ds, resonances, constraints) for c, ds in built.items()}
+        lowest = _lowest_part_weights(built, resonances, bool(constraints))
+        built = {c: [d for d in ds if _part_weights(d, resonances, bool(constraints)) == lowest] for c, ds in built.items()}
 
     names = {p.pdg: p.name for p in model.particles}
     pkey = _particle_key(model)
