@@ -11,8 +11,9 @@ The cross section is *not* corrected for the Breit–Wigner tails cut away, so
 :class:`DecayWindowCuts` adds that veto to a subprocess's run_card cuts;
 :class:`OnShellVetoCuts` is its opposite, MG5's ``$ X`` (no X near its mass shell).
 :class:`ProductionScales` evaluates MG5's clustering scale (dynamical_scale_choice -1)
-on the production process: MG5's clustering merges the decay products of a forced
-Breit–Wigner back into their resonance first (cluster.f), so the scale of
+on the production process: MG5's clustering only follows histories that contain every
+resonance on its Breit–Wigner (cluster.f checkbw/findmt; a forced one always is), so the
+decay products are merged into their resonance and the scale of
 ``p p > t t~, t > w+ b, t~ > w- b~`` is the one of ``p p > t t~`` at the tops' momenta.
 """
 
