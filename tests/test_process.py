@@ -83,7 +83,6 @@ def test_every_channel_maps_the_unit_cube_to_valid_momenta(process):
     ("# a comment\nimport model smm\ngenerate p p > e+ e-\n", 2, "unknown model"),
     ("import model sm\ngenerate e+ e- > u d~\n", 2, ""),  # charge not conserved: no diagrams
     ("import model sm\ngenerate u u~ > e+ e- QED=0\n", 2, ""),  # orders that allow no diagram
-    ("import model sm\ngenerate p p > e+ e- $ z\n", 2, "not supported"),  # MG5's on-shell veto
 ])
 def test_bad_cards_are_errors_with_file_and_line(tmp_path, text, line, message):
     card = tmp_path / "proc_card.dat"

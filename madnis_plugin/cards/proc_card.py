@@ -8,8 +8,10 @@ orders and tags.
 
 What it is not: it knows no model. Whether ``e+`` is a particle is decided later
 against the model (see :meth:`ProcCard.validate_names`); expanding ``p p > e+ e-``
-into subprocesses is the process module's job. MG5 syntax we do not support
-(decay chains, ``$$``, squared coupling orders, NLO brackets ...) is a
+into subprocesses is the process module's job. Decay chains
+(``p p > t t~, t > w+ b, (t~ > w- b~, w- > e- ve~)``) are read into
+:class:`DecayDefinition` trees under their process. MG5 syntax we do not support
+(squared coupling orders, NLO brackets, orders or exclusions inside a decay ...) is a
 :class:`~madnis_plugin.errors.CardError` that says so, never silently dropped.
 """
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from madnis_plugin.errors import CardError, read_card_text
 
 __all__ = [
+    "DecayDefinition",
     "LaunchSpec",
     "ModelImport",
     "OutputSpec",
@@ -66,6 +69,7 @@ _PHYSICS_SET_OPTIONS = {"complex_mass_scheme": {"false", "f", "0", ".false."}}
 # Coupling orders: amplitude orders `QCD=2`, `QED<=4`, `QCD==2`; squared orders
 # carry `^2` and are not supported.
 _ORDER_RE = re.compile(r"^([A-Za-z_]\w*)(\^2)?(==|<=|>=|=|<|>)(.*)$")
+_SPACED_ORDER_RE = re.compile(r"(?<!\S)([A-Za-z_]\w*(?:\^2)?)\s*(==|<=|>=|=)\s*(\d+)(?!\S)")
 
 
 def default_multiparticles(model: str, restriction: str | None = None) -> dict[str, list[str]]:
@@ -134,6 +138,31 @@ class SetCommand:
 
 
 @dataclass
+class DecayDefinition:
+    """One decay of a decay chain: ``t > w+ b`` or, nested, ``(t > w+ b, w+ > e+ ve)``.
+
+    MG5's meaning: only diagrams where `parent` is an s-channel propagator turning into
+    exactly `final` (after their own `decays`) are kept, and `parent`'s invariant mass is
+    restricted to |m - M| < bwcutoff·Γ. A decay applies to every `parent` among the final
+    particles of the process (or decay) it is listed under.
+    """
+
+    parent: str
+    final: list[str]
+    decays: list[DecayDefinition] = field(default_factory=list)
+    text: str = ""
+
+    def labels(self) -> list[str]:
+        return [self.parent, *self.final, *(lab for d in self.decays for lab in d.labels())]
+
+    def __str__(self) -> str:
+        body = f"{self.parent} > {' '.join(self.final)}"
+        if self.decays:
+            return "(" + ", ".join([body, *map(str, self.decays)]) + ")"
+        return body
+
+
+@dataclass
 class ProcessDefinition:
     """One ``generate`` / ``add process`` line.
 
@@ -146,6 +175,10 @@ class ProcessDefinition:
         tag: the ``@N`` process number, or None.
         line: 1-based line in the card.
         text: the process as written (after the command).
+        decays: the decay chains after the first ``,`` (each applies to every particle
+            of its kind in `final`).
+        forbidden_s_diagrams: labels after ``$$`` (no diagram with these as an
+            s-channel propagator).
     """
 
     initial: list[str]
@@ -156,10 +189,14 @@ class ProcessDefinition:
     tag: int | None = None
     line: int | None = None
     text: str = ""
+    decays: list[DecayDefinition] = field(default_factory=list)
+    forbidden_s_diagrams: list[str] = field(default_factory=list)
 
     def labels(self) -> list[str]:
         """Every particle/multiparticle label the process mentions, in order."""
-        return self.initial + self.final + self.forbidden_propagators + self.forbidden_s_channels
+        decay_labels = [lab for d in self.decays for lab in d.labels()]
+        return (self.initial + self.final + self.forbidden_propagators + self.forbidden_s_channels
+                + self.forbidden_s_diagrams + decay_labels)
 
     def __str__(self) -> str:
         parts = [" ".join(self.initial), ">", " ".join(self.final)]
@@ -167,7 +204,12 @@ class ProcessDefinition:
             parts += ["/"] + self.forbidden_propagators
         if self.forbidden_s_channels:
             parts += ["$"] + self.forbidden_s_channels
+        if self.forbidden_s_diagrams:
+            parts += ["$$"] + self.forbidden_s_diagrams
         parts += [f"{name}{'=' if op == '<=' else op}{value}" for name, (op, value) in self.orders.items()]
+        if self.decays:
+            parts[-1] += ","
+            parts.append(", ".join(map(str, self.decays)))
         if self.tag is not None:
             parts.append(f"@{self.tag}")
         return " ".join(parts)
@@ -463,17 +505,101 @@ class _Parser:
         text = text.strip()
         if not text:
             raise self.error(number, f"'{command}' needs a process, e.g. '{command} p p > e+ e-'")
-        if "," in text:
-            raise self.error(number, f"decay chains not supported yet (MG5's 'a b > c d, c > e f'): '{text}'")
-        if "$$" in text:
-            raise self.error(number, f"'$$' (removing s-channel diagrams) is not supported: '{text}'")
         if "[" in text or "]" in text:
             raise self.error(number, f"NLO/loop syntax '[...]' is not supported (tree level only): '{text}'")
         if "{" in text or "}" in text:
             raise self.error(number, f"polarised particles '{{...}}' are not supported: '{text}'")
-        if "(" in text or ")" in text:
-            raise self.error(number, f"decay chains not supported yet (MG5's '( ... )' nesting): '{text}'")
+        if "," not in text and "(" not in text and ")" not in text:
+            return self._core_process(number, text, text)
+        # A decay chain. `@N` and MG5's overall orders after it end the whole line.
+        body, at, suffix = text.partition("@")
+        if at and ("," in suffix or "(" in suffix or ")" in suffix):
+            raise self.error(number, f"'@N' must come after the last decay of the chain in '{text}'")
+        items = self._split_chain(number, body, text)
+        if items[0].startswith("("):
+            raise self.error(number, f"the chain must start with the production process, not '(': '{text}'")
+        proc = self._core_process(number, items[0] + (" @" + suffix if at else ""), text)
+        proc.decays = [self._decay(number, item, text, proc.final, items[0]) for item in items[1:]]
+        self._check_one_decay_each(number, proc.decays, text)
+        return proc
 
+    def _check_one_decay_each(self, number: int, decays: list[DecayDefinition], text: str) -> None:
+        parents = [d.parent for d in decays]
+        for name in parents:
+            if parents.count(name) > 1:
+                raise self.error(number, f"two decays of '{name}' at the same level of '{text}': "
+                                 "a decay applies to every such particle, list it once")
+
+    def _split_chain(self, number: int, body: str, text: str) -> list[str]:
+        """The comma-separated items of one chain level; '(...)' groups stay whole."""
+        items, depth, start = [], 0, 0
+        for k, char in enumerate(body):
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth < 0:
+                    raise self.error(number, f"')' without a matching '(' at column {k + 1} of '{text}'")
+            elif char == "," and depth == 0:
+                items.append(body[start:k].strip())
+                start = k + 1
+        if depth > 0:
+            raise self.error(number, f"'(' without a matching ')' in '{text}': expected ')' to close the decay")
+        items.append(body[start:].strip())
+        for k, item in enumerate(items):
+            if not item:
+                where = "before the first ','" if k == 0 else f"after ',' number {k}"
+                raise self.error(number, f"empty decay {where} in '{text}': expected 'PARTICLE > PRODUCTS'")
+        return items
+
+    def _decay(self, number: int, item: str, text: str, siblings: list[str], above: str) -> DecayDefinition:
+        """One decay item (``t > w+ b`` or ``(t > w+ b, w+ > e+ ve)``) decaying one of `siblings`."""
+        if item.startswith("("):
+            if not item.endswith(")"):
+                raise self.error(number, f"expected ')' right after the nested decay '{item}' in '{text}'")
+            inner = self._split_chain(number, item[1:-1], text)
+            if inner[0].startswith("("):
+                raise self.error(number, f"a '(' group must start with a decay 'X > ...', got '{item}' in '{text}'")
+            decay = self._decay(number, inner[0], text, siblings, above)
+            decay.decays = [self._decay(number, sub, text, decay.final, inner[0]) for sub in inner[1:]]
+            self._check_one_decay_each(number, decay.decays, text)
+            decay.text = item
+            return decay
+        if ")" in item:
+            raise self.error(number, f"')' without a matching '(' in '{item}' of '{text}'")
+        tokens = self._tokenize(number, item)
+        if tokens.count(">") != 1:
+            raise self.error(number, f"a decay is 'PARTICLE > PRODUCTS' with one '>', got '{item}' in '{text}'")
+        arrow = tokens.index(">")
+        parent, products = tokens[:arrow], tokens[arrow + 1:]
+        if len(parent) != 1:
+            raise self.error(number, f"a decay has one decaying particle, got '{' '.join(parent)}' in '{item}'")
+        for token in products:
+            if token in ("/", "$", "$$") or token.startswith("@") or _ORDER_RE.match(token):
+                raise self.error(
+                    number, f"'{token}' inside the decay '{item}' is not supported: "
+                    "coupling orders, '/', '$' and '@N' go on the production process")
+            if not re.fullmatch(r"[A-Za-z][\w+\-~]*", token):
+                raise self.error(number, f"'{token}' is not a particle name in the decay '{item}'")
+        if len(products) < 2:
+            raise self.error(number, f"the decay '{item}' needs at least two products")
+        name = parent[0]
+        if name in self.definitions and self.definitions[name] != [name]:
+            raise self.error(number, f"decaying the multiparticle label '{name}' is not supported; "
+                             "write one decay per particle")
+        if name not in siblings:
+            raise self.error(
+                number, f"'{item}' decays '{name}', which is not a final-state particle of '{above}'"
+                + (" (to decay a decay product, nest it: '(t > w+ b, w+ > e+ ve)')" if "(" not in text else ""))
+        return DecayDefinition(name, products, [], item)
+
+    def _core_process(self, number: int, text: str, whole: str) -> ProcessDefinition:
+        """A process without decays (the production part of a chain); `whole` is the line as written."""
+        text = text.strip()
+        if "(" in text or ")" in text:
+            raise self.error(number, f"unexpected parenthesis in '{whole}'")
+        # MG5 allows spaces around an order's operator: `QED = 2` is `QED=2`.
+        text = _SPACED_ORDER_RE.sub(r"\1\2\3", text)
         tokens = self._tokenize(number, text)
         arrows = tokens.count(">")
         if arrows == 0:
@@ -489,6 +615,7 @@ class _Parser:
         final: list[str] = []
         forbidden: list[str] = []
         s_forbidden: list[str] = []
+        s_removed: list[str] = []
         orders: dict[str, tuple[str, int]] = {}
         tag: int | None = None
         mode = "final"
@@ -500,6 +627,8 @@ class _Parser:
                 mode = "forbid"
             elif token == "$":
                 mode = "s"
+            elif token == "$$":
+                mode = "ss"
             elif token.startswith("@"):
                 value = token[1:]
                 if not value and i < len(rest):  # `@ 2`
@@ -523,6 +652,8 @@ class _Parser:
                 forbidden.append(token)
             elif mode == "s":
                 s_forbidden.append(token)
+            elif mode == "ss":
+                s_removed.append(token)
             else:
                 raise self.error(
                     number, f"unexpected '{token}' after the coupling orders / tag in '{text}'"
@@ -538,10 +669,13 @@ class _Parser:
             raise self.error(number, f"'/' must be followed by the particles to forbid in '{text}'")
         if "$" in tokens and not s_forbidden:
             raise self.error(number, f"'$' must be followed by the particles to forbid in '{text}'")
-        for label in initial + final + forbidden + s_forbidden:
+        if "$$" in tokens and not s_removed:
+            raise self.error(number, f"'$$' must be followed by the particles whose s-channels to remove in '{text}'")
+        for label in initial + final + forbidden + s_forbidden + s_removed:
             if not re.fullmatch(r"[A-Za-z][\w+\-~]*", label):
                 raise self.error(number, f"'{label}' is not a particle name in '{text}'")
-        return ProcessDefinition(initial, final, forbidden, s_forbidden, orders, tag, number, text)
+        return ProcessDefinition(initial, final, forbidden, s_forbidden, orders, tag, number, whole,
+                                 forbidden_s_diagrams=s_removed)
 
     def _tokenize(self, number: int, text: str) -> list[str]:
         """Whitespace tokens, with `>`, `/`, `$` split off even when written without spaces."""
@@ -550,7 +684,7 @@ class _Parser:
             if _ORDER_RE.match(word) and ("=" in word or "^" in word):
                 tokens.append(word)
                 continue
-            for piece in re.split(r"(>|/|\$)", word):
+            for piece in re.split(r"(>|/|\$\$|\$)", word):
                 if piece:
                     tokens.append(piece)
         return tokens

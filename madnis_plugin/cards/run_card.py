@@ -187,7 +187,7 @@ _inert("pdgs_for_merging_cut", "int_list", [1, 2, 3, 4, 5, 6, 21], "PDGs for two
 _core("event_norm", "str", "average", "average/sum. Normalization of the weight in the LHEF",
       _one_of("average", "sum", "unity"), lower=True)
 _core("bwcutoff", "float", 15.0, "(M+/-bwcutoff*Gamma)", _positive)
-_inert("cut_decays", "bool", False, "Cut decay products")  # only acts on decay chains, not supported
+_core("cut_decays", "bool", False, "Cut decay products")  # per-leg cuts on decay-chain products (integrand/build.py)
 _core("nhel", "int", 0, "using helicities importance sampling or not.", _one_of(0, 1))
 _inert("sde_strategy", "int", 1, "default integration strategy (hep-ph/2021.00773)")
 _inert("hard_survey", "int", 0, "force to have better estimate of the integral at survey")

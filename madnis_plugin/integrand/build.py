@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.errors import CardError
 from madnis_plugin.integrand.channel import ChannelIntegrand
-from madnis_plugin.integrand.cuts import Cuts
+from madnis_plugin.integrand.cuts import LEG_FLAGS, Cuts, pack_cut_params
+from madnis_plugin.integrand.decay_chain import DecayWindowCuts, OnShellVetoCuts, ProductionScales
 from madnis_plugin.integrand.luminosity import PartonLuminosity
 from madnis_plugin.integrand.running_alphas import RunningAlphas
 from madnis_plugin.integrand.scales import Scales
@@ -90,7 +91,12 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         finals = list(sub.pdg_ids[2:])
         masses = [float(abs(process.model.mass(p))) for p in finals]
         cuts = Cuts.from_run_card(run_card, finals, masses)
+        if sub.subprocess.decays:
+            cuts = decay_chain_cuts(run_card, cuts, sub, process.model)
         scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas)
+        if sub.subprocess.decays and int(run_card["dynamical_scale_choice"]) == -1:
+            scales = ProductionScales.of_subprocess(
+                lambda ids: Scales.from_run_card(run_card, ids, alphas=alphas), sub.pdg_ids, sub.subprocess.decays)
         root_s_min = sqrt_s_hat_min(run_card, cuts, masses)
         if hadronic and root_s_min <= 0:
             raise CardError(run_card.path, None,
@@ -105,10 +111,42 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         channels = sub.make_channels(root_s_min, cuts.phase_space_limits(masses), nu_t=NU_T)
         channel_diagrams = [info.diagram for info in sub.channel_info]
         for k, info in enumerate(sub.channel_info):
-            integrand = ChannelIntegrand(channels[k], info.diagram, channel_diagrams, me, luminosity, cuts,
+            channel_cuts = on_shell_veto(run_card, cuts, sub, info.diagram, process)
+            integrand = ChannelIntegrand(channels[k], info.diagram, channel_diagrams, me, luminosity, channel_cuts,
                                          scales, alphas, s)
             entries.append(ChannelEntry(sub, k, integrand))
     return entries, process
+
+
+def decay_chain_cuts(run_card: RunCard, cuts: Cuts, sub: ProcessSubprocess, model) -> DecayWindowCuts:
+    """A decay chain's cuts, as MG5 applies them: the per-leg pT/η/ΔR/mass cuts skip the
+    decay products unless cut_decays (setcuts.f: do_cuts = .false. for from_decay legs),
+    and every decaying particle stays within bwcutoff widths of its mass."""
+    decays = sub.subprocess.decays
+    if not run_card["cut_decays"]:
+        products = {leg for _, legs in decays for leg in legs}
+        flags = [f & ~LEG_FLAGS["cut"] if k + 2 in products else f for k, f in enumerate(cuts.flags.tolist())]
+        cuts = Cuts(pack_cut_params(run_card), cuts.pdg_ids.tolist(), flags)
+    windows = [(legs, abs(model.mass(pdg)), abs(model.width(pdg))) for pdg, legs in decays]
+    return DecayWindowCuts(cuts, windows, float(run_card["bwcutoff"]))
+
+
+def on_shell_veto(run_card: RunCard, cuts, sub: ProcessSubprocess, diagram: int, process: Process):
+    """The cuts of one channel with MG5's ``$ X``: its diagram's s-channel X (Γ/M < 0.1)
+    vetoed within bwcutoff·Γ of the pole; the cuts unchanged without ``$``."""
+    labels = sub.definition.forbidden_s_channels
+    if not labels:
+        return cuts
+    model = process.model
+    names = {n for lab in labels for pdg in (model.particle(x).pdg for x in process.card.expand(lab))
+             for n in (model.particle(pdg).name, model.particle(pdg).anti_name)}
+    windows = []
+    for p in sub.diagrams[diagram].s_channels:
+        if p.name in names and p.width != "ZERO" and p.mass != "ZERO":
+            mass, width = abs(model.mass(p.pdg)), abs(model.width(p.pdg))
+            if width < 0.1 * mass:
+                windows.append((p.legs, mass, width))
+    return OnShellVetoCuts(cuts, windows, float(run_card["bwcutoff"])) if windows else cuts
 
 
 def collider_energy(run_card: RunCard) -> float:

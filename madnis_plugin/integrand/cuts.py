@@ -21,8 +21,9 @@ MG5's meaning (Template/LO setcuts.f + cuts.f), which this reproduces:
   above it (ignored without heavy legs); dsqrt_shat/max: bounds on √ŝ.
 
 Δφ is computed exactly (MG5 clips cos Δφ to ±0.99999999, i.e. Δφ >= 1.4e-4); otherwise the
-decisions are MG5's. This module does not know about cut_decays (decay chains are not
-supported) nor the cuts the run_card marks as not supported.
+decisions are MG5's. cut_decays (per-leg cuts off for decay-chain products) is applied
+by clearing those legs' ``cut`` flag (integrand/build.py decay_chain_cuts); the cuts the
+run_card marks as not supported are not here.
 """
 
 from __future__ import annotations

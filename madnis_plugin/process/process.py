@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from madnis_plugin import models
-from madnis_plugin.cards.proc_card import ProcCard, ProcessDefinition
+from madnis_plugin.cards.proc_card import DecayDefinition, ProcCard, ProcessDefinition
 from madnis_plugin.errors import CardError
 from madnis_plugin.models.model import Model
 from madnis_plugin.process.channels import ChannelInfo, build_channels
@@ -157,21 +157,23 @@ class Process:
         return self.matrix_elements().diagram_weights(momenta, subprocess, alpha_s)
 
     def _expand(self, definition: ProcessDefinition) -> list[Subprocess]:
-        labels = definition.initial + definition.final
+        final, decays = flatten_decay_chain(definition.final, definition.decays, len(definition.initial))
+        labels = definition.initial + final
+        if decays:
+            self._check_decay_chain(definition, final)
         try:
             legs = [[self.model.particle(name).pdg for name in self.card.expand(lab)] for lab in labels]
         except (KeyError, ValueError) as err:
             raise CardError(self.card.path, definition.line, str(err)) from err
-        if definition.forbidden_s_channels:
-            # MG5's `$ X` keeps the diagrams and vetoes events with X near its mass shell.
-            raise CardError(self.card.path, definition.line,
-                            "'$ X' (veto of on-shell s-channel X) is not supported yet; "
-                            "'/ X' removes X from all propagators")
+        # MG5's `$ X` keeps the diagrams; the veto near X's mass shell is the channels' cut
+        # (integrand/build.py on_shell_veto).
         try:
             return expand_subprocesses(
                 self.model, legs, n_initial=len(definition.initial),
                 orders={k: v for k, v in definition.orders.items()} or None,
                 forbidden=definition.forbidden_propagators,
+                forbidden_s_channels=definition.forbidden_s_diagrams,
+                decays=decays,
             )
         except NoDiagramsError as err:
             raise CardError(self.card.path, definition.line, f"{definition}: {err}") from err
@@ -179,9 +181,72 @@ class Process:
             where = self.card.path + (f":{definition.line}" if definition.line else "")
             raise TooManyDiagrams(f"{where}: {definition}: {err}") from None
 
+    def _check_decay_chain(self, definition: ProcessDefinition, final: list[str]) -> None:
+        """Refuse the decay chains whose MG5 meaning we do not reproduce yet."""
+        def fail(message: str) -> CardError:
+            return CardError(self.card.path, definition.line, f"{definition.text}: {message}")
+
+        # MG5 divides by (identical undecayed particles)! x (identical decay chains)! x each
+        # decay's own factor and keeps one pairing of identical products; the flattened
+        # final state's factor is that only when no particle repeats across chains.
+        owner = _chain_of_each_leg(definition.final, definition.decays)
+        seen: dict[str, int] = {}
+        for label, chain in zip(final, owner, strict=True):
+            for name in self.card.expand(label):
+                if seen.setdefault(name, chain) != chain:
+                    raise fail(f"'{name}' appears in more than one decay (or in the production and a "
+                               "decay): identical particles across decay chains are not supported yet")
+        for decay in _all_decays(definition.decays):
+            mass, width = self.model.particle(decay.parent).mass, self.model.particle(decay.parent).width
+            if mass == "ZERO" or width == "ZERO":
+                raise fail(f"'{decay.parent}' in '{decay}' has no mass or no width in the model: "
+                           "a decay chain needs a Breit-Wigner resonance")
+
     def __repr__(self) -> str:
         procs = "; ".join(str(p) for p in self.card.processes)
         return f"Process({procs!r}, model={self.model.name!r}, {len(self.subprocesses)} subprocesses)"
+
+
+def flatten_decay_chain(final: list[str], decays: list[DecayDefinition],
+                        offset: int = 2) -> tuple[list[str], list[tuple[str, tuple[int, ...]]]]:
+    """The final state of a decay chain (each decayed particle replaced, in place, by its
+    products) and its resonances as (particle, final legs), legs 0-based in process order
+    with `offset` incoming legs. ``t t~, t > w+ b, t~ > w- b~`` → [w+, b, w-, b~],
+    [(t, (2, 3)), (t~, (4, 5))]."""
+    by_parent = {d.parent: d for d in decays}
+    out: list[str] = []
+    resonances: list[tuple[str, tuple[int, ...]]] = []
+    for label in final:
+        decay = by_parent.get(label)
+        if decay is None:
+            out.append(label)
+            continue
+        start = offset + len(out)
+        products, inner = flatten_decay_chain(decay.final, decay.decays, start)
+        out += products
+        resonances.append((label, tuple(range(start, start + len(products)))))
+        resonances += inner
+    return out, resonances
+
+
+def _chain_of_each_leg(final: list[str], decays: list[DecayDefinition], top: int = -1) -> list[int]:
+    """Per flattened final leg: which top-level decay it comes from (-1: the production)."""
+    by_parent = {d.parent: d for d in decays}
+    out: list[int] = []
+    for label in final:
+        decay = by_parent.get(label)
+        if decay is None:
+            out.append(top)
+        else:
+            chain = len(out)  # one id per decayed particle of the production
+            out += [chain] * len(flatten_decay_chain(decay.final, decay.decays)[0])
+    return out
+
+
+def _all_decays(decays: list[DecayDefinition]):
+    for d in decays:
+        yield d
+        yield from _all_decays(d.decays)
 
 
 def _load_model(card: ProcCard) -> Model:

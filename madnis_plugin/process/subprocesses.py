@@ -17,6 +17,10 @@ The grouping reproduces MG5_aMC's:
    momenta exchanged.
 3. Coupling orders: with none given, MG5 keeps the lowest WEIGHTED order (QCD + 2 QED)
    over the whole multiprocess; subprocesses without diagrams at that order are dropped.
+   With decay chains (`decays`), only the diagrams with every listed resonance are kept
+   first, and the lowest WEIGHTED among those: a kept diagram is a production diagram
+   times decay diagrams, so this is MG5's lowest order of the production and of each
+   decay taken separately.
 4. Assignments whose diagrams are identical up to relabelling massless-quark flavours
    (same couplings, masses, widths, colour: ``c c~ > e+ e-`` and ``u u~ > e+ e-``) are
    combined into one subprocess (MG5 at output: "Combined process c c~ > e+ e- with
@@ -65,6 +69,8 @@ class Subprocess:
     diagrams: list[Diagram]
     flavours: list[tuple[int, ...]] = field(default_factory=list)
     mirrored: list[bool] = field(default_factory=list)
+    # Decay-chain resonances: (PDG id, the final-state legs it decays into), outermost first.
+    decays: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     @property
     def orders(self) -> dict[str, int]:
@@ -183,6 +189,55 @@ def _particle_key(model: Model):
     return key
 
 
+def _has_resonances(diagram: Diagram, resonances: tuple[tuple[int, tuple[int, ...]], ...]) -> bool:
+    """Whether every (PDG id, legs) is an s-channel propagator of the diagram."""
+    have = {(p.pdg, tuple(sorted(p.legs))) for p in diagram.s_channels}
+    return all(r in have for r in resonances)
+
+
+def _part_orders(diagram: Diagram, resonances) -> list[dict[str, int]]:
+    """Coupling orders of the production part and of each outermost decay of a chain diagram.
+
+    A vertex belongs to a decay when all its lines lie inside it: final legs of the decay
+    or s-channel propagators into a subset of its legs (the resonance itself included)."""
+    n = len(diagram.pdg_ids)
+    top = [set(legs) for _, legs in resonances if not any(set(legs) < set(o) for _, o in resonances)]
+    parts: list[dict[str, int]] = [{} for _ in range(len(top) + 1)]
+    for dv in diagram.vertices:
+        home = 0
+        for k, legs in enumerate(top, start=1):
+            inside = all((li in legs) if li < n else
+                         (diagram.propagators[li - n].channel == "s" and set(diagram.propagators[li - n].legs) <= legs)
+                         for li in dv.lines)
+            if inside:
+                home = k
+                break
+        for order, value in dv.vertex.orders.items():
+            parts[home][order] = parts[home].get(order, 0) + value
+    return parts
+
+
+def _chain_diagrams(diagrams: list[Diagram], resonances, constraints) -> list[Diagram]:
+    """The diagrams with every resonance whose production part meets the order constraints."""
+    keep = [d for d in diagrams if _has_resonances(d, resonances)]
+    return [d for d in keep if all(c.accepts(_part_orders(d, resonances)[0]) for c in constraints)]
+
+
+def _part_weights(diagram: Diagram, resonances, constrained: bool) -> tuple[int | None, ...]:
+    """WEIGHTED of each part; the production's is None when orders were given (no lowest rule)."""
+    w = [weighted_order(p) for p in _part_orders(diagram, resonances)]
+    return (None if constrained else w[0], *w[1:])
+
+
+def _lowest_part_weights(built, resonances, constrained: bool) -> tuple[int | None, ...] | None:
+    """Per part the lowest WEIGHTED over the multiprocess (MG5 takes each decay at its
+    lowest order, and the production too unless orders are given)."""
+    weights = [_part_weights(d, resonances, constrained) for ds in built.values() for d in ds]
+    if not weights:
+        return None
+    return tuple(None if col[0] is None else min(col) for col in zip(*weights, strict=True))
+
+
 def expand_subprocesses(
     model: Model,
     legs: Sequence[Sequence[int]],
@@ -192,11 +247,14 @@ def expand_subprocesses(
     forbidden_s_channels: Iterable[int | str] = (),
     required_s_channels: Iterable[int | str] = (),
     combine: bool = True,
+    decays: Sequence[tuple[int | str, Sequence[int]]] = (),
 ) -> list[Subprocess]:
     """The partonic subprocesses of a multiparticle process (see the module docstring).
 
     `legs`: PDG ids allowed on each leg, initial legs first. The other arguments are as
-    in `madnis_plugin.process.diagrams.generate_diagrams`. With ``combine=False`` every
+    in `madnis_plugin.process.diagrams.generate_diagrams`. `decays` (a decay chain): pairs
+    (particle, legs) each requiring an s-channel propagator of that particle turning into
+    exactly those final-state legs (0-based process order). With ``combine=False`` every
     flavour assignment (mirrors still folded) is its own subprocess. Raises
     `NoDiagramsError` when no assignment has a diagram.
     """
@@ -232,12 +290,14 @@ def expand_subprocesses(
 
     # 3: coupling orders (MG5's lowest WEIGHTED over the whole multiprocess by default).
     gens = {}
+    # With decays the orders constrain the production part only (applied below).
+    whole = [] if decays else constraints
     for combo in candidates:
-        gen = _prepare(model, combo, n_initial, forbidden, forbidden_s, constraints)
-        opts = [o for o in gen.root_orders() if all(c.accepts(dict(o)) for c in constraints)]
+        gen = _prepare(model, combo, n_initial, forbidden, forbidden_s, whole)
+        opts = [o for o in gen.root_orders() if all(c.accepts(dict(o)) for c in whole)]
         if opts:
             gens[combo] = (gen, opts)
-    if not constraints and gens:
+    if not constraints and gens and not decays:
         lowest = min(weighted_order(dict(o)) for _, opts in gens.values() for o in opts)
         gens = {
             c: (g, [o for o in opts if weighted_order(dict(o)) == lowest])
@@ -245,15 +305,19 @@ def expand_subprocesses(
             if any(weighted_order(dict(o)) == lowest for o in opts)
         }
 
+    built = {combo: _build(gen, opts, model, required_s) for combo, (gen, opts) in gens.items()}
+    resonances = tuple((model.particle(p).pdg, tuple(sorted(int(i) for i in legs))) for p, legs in decays)
+    if resonances:
+        built = {c: _chain_diagrams(ds, resonances, constraints) for c, ds in built.items()}
+        lowest = _lowest_part_weights(built, resonances, bool(constraints))
+        built = {c: [d for d in ds if _part_weights(d, resonances, bool(constraints)) == lowest] for c, ds in built.items()}
+
     names = {p.pdg: p.name for p in model.particles}
     pkey = _particle_key(model)
     subprocesses: list[Subprocess] = []
     by_signature: dict[tuple, Subprocess] = {}
     for combo in candidates:
-        if combo not in gens:
-            continue
-        gen, opts = gens[combo]
-        diagrams = _build(gen, opts, model, required_s)
+        diagrams = built.get(combo)
         if not diagrams:
             continue
         flavours = [combo, *mirror_of[combo]]
@@ -277,6 +341,7 @@ def expand_subprocesses(
             diagrams=diagrams,
             flavours=flavours,
             mirrored=mirrored,
+            decays=resonances,
             _model_names=names,
         )
         if combine:
