@@ -185,40 +185,40 @@ def test_unknown_restriction_lists_the_available_ones():
         load_ufo(UFO, restriction="nope")
 
 
-# --- (e) unsupported Lorentz structures ------------------------------------------------
+# --- (e) Lorentz structures outside the hand-written set ------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("name", "spins", "structure", "particles"),
+    ("name", "spins", "structure", "particles", "cls"),
     [
-        ("FFV90", "[2, 2, 3]", "Sigma(3,-1,2,1)*P(-1,3)", "P.e__plus__, P.e__minus__, P.a"),  # magnetic moment
-        ("VSS90", "[3, 1, 1]", "P(1,2) - P(1,3)", "P.Z, P.H, P.H"),
+        ("FFV90", "[2, 2, 3]", "Sigma(3,-1,2,1)*P(-1,3)", "P.e__plus__, P.e__minus__, P.a", "GEN:FFV"),  # magnetic moment
+        ("VSS90", "[3, 1, 1]", "P(1,2) - P(1,3)", "P.Z, P.H, P.H", "GEN:VSS"),
     ],
 )
-def test_uncovered_lorentz_structure_is_an_error_naming_vertex_and_structure(tmp_path, name, spins, structure,
-                                                                             particles):
+def test_structures_outside_the_handwritten_set_get_generated_routines(tmp_path, name, spins, structure, particles,
+                                                                       cls):
     folder = _copy_model(tmp_path)
     with open(folder / "lorentz.py", "a") as fh:
         fh.write(f"\n{name} = Lorentz(name='{name}', spins={spins}, structure='{structure}')\n")
     with open(folder / "vertices.py", "a") as fh:
         fh.write(f"\nV_900 = Vertex(name='V_900', particles=[{particles}], color=['1'], lorentz=[L.{name}],\n"
                  "    couplings={(0,0): C.GC_3})\n")
-    with pytest.raises(UFOError) as err:
-        load_ufo(folder)
-    msg = str(err.value)
-    assert "V_900" in msg and name in msg and structure in msg and "not covered" in msg
+    model = load_ufo(folder)
+    new = [v for v in model.vertices if v.lorentz.startswith("GEN:")]
+    assert [v.lorentz for v in new] == [cls]
+    assert len(model.vertices) == len(load_ufo(UFO).vertices) + 1
 
 
-def test_uncovered_lorentz_structure_is_a_card_error_at_the_import_line(tmp_path):
+def test_an_unreadable_lorentz_structure_is_a_card_error_at_the_import_line(tmp_path):
     folder = _copy_model(tmp_path)
     with open(folder / "lorentz.py", "a") as fh:
-        fh.write("\nFFV91 = Lorentz(name='FFV91', spins=[2, 2, 3], structure='P(3,1)*Identity(2,1)')\n")
+        fh.write("\nFFV91 = Lorentz(name='FFV91', spins=[2, 2, 3], structure='P(3,1)*Identity(2,1)*Width(1)')\n")
     with open(folder / "vertices.py", "a") as fh:
         fh.write("\nV_901 = Vertex(name='V_901', particles=[P.e__plus__, P.e__minus__, P.a], color=['1'],\n"
                  "    lorentz=[L.FFV91], couplings={(0,0): C.GC_3})\n")
     card = tmp_path / "proc_card.dat"
     card.write_text("# a comment\nimport model sm_zprime_ufo\ngenerate e+ e- > mu+ mu-\n")
-    with pytest.raises(CardError, match=r"proc_card.dat:2: vertex V_901.*FFV91"):
+    with pytest.raises(CardError, match=r"proc_card.dat:2: vertex V_901.*FFV91.*Width"):
         Process.from_card(card)
 
 
@@ -346,25 +346,32 @@ def test_ghosts_and_goldstones_are_dropped_with_their_vertices(tmp_path, ufo_mod
     assert _vertex_table(m) == _vertex_table(ufo_model)
 
 
-def test_a_coupling_whose_qcd_order_does_not_match_its_g_power_is_an_error(tmp_path):
-    # the core rescales QCD couplings by (alpha_s/aS)^(QCD/2) per event: that must be right
+def test_a_coupling_that_is_no_power_of_g_s_is_an_error(tmp_path):
+    # the core rescales each coupling by (alpha_s/aS)^(n/2) per event, n its measured power
+    # of g_s (the QCD order, or e.g. 2 for an effective g g h coupling at QCD order 0)
     folder = _copy_model(tmp_path)
     text = (folder / "couplings.py").read_text()
     old = "value='complex(0,1)*G',\n    order={'QCD':1}"
     assert old in text
     (folder / "couplings.py").write_text(text.replace(old, "value='complex(0,1)*G**2',\n    order={'QCD':1}"))
-    with pytest.raises(UFOError, match=r"GC_11 .*QCD order 1"):
+    (c,) = {t.coupling for v in load_ufo(folder).vertices for t in v.terms if t.coupling.name == "GC_11"}
+    assert c.g_s_power == 2
+    (folder / "couplings.py").write_text(text.replace(old, "value='complex(0,1)*(G + G**2)',\n    order={'QCD':1}"))
+    with pytest.raises(UFOError, match=r"GC_11 .*QCD order 1.*not proportional to a power of g_s"):
         load_ufo(folder)
 
 
-def test_a_coupling_order_hierarchy_we_do_not_use_is_a_warning(tmp_path, recwarn):
+def test_the_model_coupling_order_hierarchy_decides_the_lowest_order(tmp_path):
+    # u u~ > d d~: one gluon diagram (QCD=2) and photon + Z (QED=2); with QCD weighing 3
+    # WEIGHTED is 6 against 4 and the electroweak diagrams are the lowest order
     folder = _copy_model(tmp_path)
     text = (folder / "coupling_orders.py").read_text()
-    (folder / "coupling_orders.py").write_text(text.replace("hierarchy=2", "hierarchy=3"))
-    with pytest.warns(UserWarning, match="QED=3"):
-        load_ufo(folder)
-    load_ufo(UFO)
-    assert not [w for w in recwarn if "hierarchy" in str(w.message)]
+    (folder / "coupling_orders.py").write_text(text.replace("hierarchy=1", "hierarchy=3"))
+    assert load_ufo(folder).order_hierarchy["QCD"] == 3
+    default = Process.from_string("u u~ > d d~", model=str(UFO))
+    heavy_qcd = Process.from_string("u u~ > d d~", model=str(folder))
+    assert [d.order_dict for d in default.subprocesses[0].diagrams] == [{"QCD": 2}]
+    assert [d.order_dict for d in heavy_qcd.subprocesses[0].diagrams] == [{"QED": 2}] * 4  # gamma, Z, Z', W (t)
 
 
 def test_a_restriction_that_makes_b_massless_gives_the_five_flavour_proton(tmp_path):
@@ -407,10 +414,10 @@ def test_restriction_cards_with_qnumbers_blocks_are_read(tmp_path, ufo_model):
     assert _vertex_table(load_ufo(folder)) == _vertex_table(ufo_model)
 
 
-def test_an_uncovered_vertex_the_restriction_removes_is_no_error(tmp_path):
+def test_an_unreadable_vertex_the_restriction_removes_is_no_error(tmp_path):
     folder = _copy_model(tmp_path)
     with open(folder / "lorentz.py", "a") as fh:
-        fh.write("\nFFV90 = Lorentz(name='FFV90', spins=[2, 2, 3], structure='Sigma(3,-1,2,1)*P(-1,3)')\n")
+        fh.write("\nFFV90 = Lorentz(name='FFV90', spins=[2, 2, 3], structure='Gamma(3,2,1)*Width(1)')\n")
     with open(folder / "vertices.py", "a") as fh:  # GC_Wus is proportional to sin(cabi), 0 in restrict_default
         fh.write("\nV_920 = Vertex(name='V_920', particles=[P.e__plus__, P.e__minus__, P.a], color=['1'],"
                  " lorentz=[L.FFV90], couplings={(0,0): C.GC_Wus})\n")

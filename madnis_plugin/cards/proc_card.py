@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from madnis_plugin.errors import CardError, read_card_text
 
@@ -101,6 +101,8 @@ class ModelImport:
     spec: str
     options: tuple[str, ...] = ()
     line: int | None = None
+    #: ``add model PLUGIN`` lines after the import: UFO models merged into this one
+    plugins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -371,11 +373,13 @@ class _Parser:
         elif command == "generate":
             self._generate(number, text.split(None, 1)[1] if len(words) > 1 else "")
         elif command == "add":
-            if not args or args[0].lower() != "process":
-                what = args[0] if args else ""
-                if what.lower() == "model":
-                    raise self.error(number, "'add model' is not supported; import a model that contains the particles")
-                raise self.error(number, f"unknown command 'add {what}'; expected 'add process PROCESS'")
+            what = args[0].lower() if args else ""
+            if what == "model":
+                self._add_model(number, args[1:])
+                return
+            if what != "process":
+                raise self.error(number, f"unknown command 'add {args[0] if args else ''}'; expected 'add process "
+                                 "PROCESS' or 'add model PLUGIN'")
             self._add_process(number, text.split(None, 2)[2] if len(words) > 2 else "")
         elif command == "output":
             self._output(number, args)
@@ -420,6 +424,16 @@ class _Parser:
         # A new model resets the labels to MG5's defaults, as MG5 does.
         self.definitions = default_multiparticles(name, restriction)
         self.definition_lines = {k: None for k in self.definitions}
+
+    def _add_model(self, number: int, args: list[str]) -> None:
+        names = [a for a in args if not a.startswith("-")]
+        if len(names) != 1:
+            raise self.error(number, "expected 'add model PLUGIN' with one UFO model name")
+        if self.processes:
+            raise self.error(number, f"'add model' after the processes of line {self.generate_line}: "
+                             "add the model first")
+        # MG5's --output/--recreate options only say where it writes the merged model
+        self.model = replace(self.model, plugins=(*self.model.plugins, names[0].rstrip("/")))
 
     def _define(self, number: int, rest: str) -> None:
         if "=" in rest:

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from madnis_plugin.codegen.lorentz import LorentzRoutines
 from madnis_plugin.colour import ColourBasis, ColourVertex, diagram_flows
 from madnis_plugin.models.model import ZERO, Coupling, Model, Vertex, VertexTerm
 from madnis_plugin.process.diagrams import Diagram
@@ -64,7 +65,7 @@ class AmplitudeProgram:
     n_initial: int
     legs: list[ExternalLeg]
     couplings: list[Coupling]
-    coupling_qcd_orders: list[int]
+    coupling_gs_powers: list[int]  # each coupling ~ g_s**power (rescaled per event)
     params: list[str]
     currents: list[Call]
     amplitudes: list[Call]
@@ -76,6 +77,8 @@ class AmplitudeProgram:
     external: list[Call] = field(default_factory=list)
     t_channel_width: bool = False
     diagram_strings: list[str] = field(default_factory=list)
+    #: C++ of the generated Lorentz routines the calls use (generic vertices), in order
+    lorentz_code: list[str] = field(default_factory=list)
 
     @property
     def n_external(self) -> int:
@@ -143,6 +146,7 @@ class _Builder:
         self.amplitudes: list[Call] = []
         self.amplitude_diagram: list[int] = []
         self.pieces: list[dict] = []
+        self.lorentz_code: dict[str, str] = {}  # routine name -> C++ (generic vertices)
 
     # C++ expressions for run-time values
     def coupling(self, c: Coupling | None) -> str:
@@ -174,7 +178,7 @@ class _Builder:
             incoming = i < self.n_initial
             vertex, slot = slot_of[i]
             if part.spin == 2:
-                if vertex.lorentz not in ("FFV", "FFS") or slot > 1:
+                if not vertex.fermion_line or slot > 1:
                     raise ValueError(f"fermion leg {i} enters a {vertex.lorentz} vertex")
                 column = slot == 1
                 kind = ("u" if incoming else "v") if column else ("vbar" if incoming else "ubar")
@@ -248,6 +252,8 @@ class _Builder:
         """The helas routine of `vertex` (amplitude when free is None, else the current of slot free)."""
         lor = vertex.lorentz
         mw = (self.param(prop[0]), self.param(prop[1])) if prop else ()
+        if lor.startswith("GEN:"):
+            return self._generated_call(vertex, terms, free, wf, mw)
         by_lorentz = {t.lorentz: t.coupling for t in terms}
         if lor in ("FFV", "FFS"):
             base = lor.lower()
@@ -292,6 +298,22 @@ class _Builder:
             return Call(f"{lor.lower()}_scalar", (*others, g, *mw))
         raise ValueError(f"Lorentz structure {lor} is not supported")
 
+    def _generated_call(self, vertex: Vertex, terms: tuple[VertexTerm, ...], free: int | None, wf: list[str],
+                        mw: tuple[str, ...]) -> Call:
+        """The generated routine of a generic vertex: its structures (one colour) weighted by their couplings."""
+        spins = tuple(self.model.particle(n).spin for n in vertex.particles)
+        routines = LorentzRoutines(spins, tuple(t.lorentz for t in terms))
+        cs = [self.coupling(t.coupling) for t in terms]
+        if free is None:
+            name = routines.amplitude_name()
+            if name not in self.lorentz_code:
+                self.lorentz_code[name] = routines.amplitude_code()
+            return Call(name, (*wf, *cs))
+        name = routines.current_name(free)
+        if name not in self.lorentz_code:
+            self.lorentz_code[name] = routines.current_code(free)
+        return Call(name, (*(wf[s] for s in range(len(wf)) if s != free), *cs, *mw))
+
 
 def build_program(model: Model, diagrams: Sequence[Diagram], t_channel_width: bool = False) -> AmplitudeProgram:
     """The amplitude program of one subprocess from its diagrams (at least one)."""
@@ -315,7 +337,7 @@ def build_program(model: Model, diagrams: Sequence[Diagram], t_channel_width: bo
         n_initial=d0.n_initial,
         legs=legs,
         couplings=b.couplings,
-        coupling_qcd_orders=[c.order_dict.get("QCD", 0) for c in b.couplings],
+        coupling_gs_powers=[c.g_s_power for c in b.couplings],
         params=b.params,
         currents=b.currents,
         amplitudes=b.amplitudes,
@@ -327,5 +349,6 @@ def build_program(model: Model, diagrams: Sequence[Diagram], t_channel_width: bo
         t_channel_width=t_channel_width,
         external=external,
         diagram_strings=[str(d) for d in diagrams],
+        lorentz_code=list(b.lorentz_code.values()),
     )
     return prog

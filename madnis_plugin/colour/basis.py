@@ -108,7 +108,11 @@ def diagram_flows(
             for k, v in enumerate(vertices):
                 seen: dict[int, int] = {}
                 for name, idx in factors[k]:
-                    if name == "Identity":
+                    if name == "Identity" and v.colours[idx[0]] == 8:
+                        # delta^ab of two gluons (effective g g h vertices) = 2 Tr(T^a T^b)
+                        (ra, ca), (rb, cb) = (gluon(k, x, seen) for x in idx)
+                        alternatives.append([(GaussQ(2), ((ra, cb), (rb, ca)))])
+                    elif name == "Identity":
                         alternatives.append([(ONE, ((quark(k, idx[0]), quark(k, idx[1])),))])
                     elif name == "T":
                         i, j = quark(k, idx[1]), quark(k, idx[2])

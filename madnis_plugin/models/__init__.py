@@ -11,7 +11,7 @@ written by `madnis_plugin.models.param_card`. This package does not generate dia
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from madnis_plugin.models.model import ZERO, Coupling, Model, Parameter, Particle, Vertex, VertexTerm
 from madnis_plugin.models.param_card import ParamCard, read_param_card
@@ -29,15 +29,21 @@ def known_models() -> list[str]:
     return list(_MODELS)
 
 
-def load(name: str, restriction: str | None = None, card_dir: str | os.PathLike[str] | None = None) -> Model:
+def load(name: str, restriction: str | None = None, card_dir: str | os.PathLike[str] | None = None,
+         plugins: Sequence[str] = ()) -> Model:
     """Build the model `name` (``sm``, ``sm-no_b_mass``, ``sm_zprime``, or a UFO model).
 
     `name` may carry the restriction (``sm_zprime_ufo-no_b_mass``) or it is given as
     `restriction`. A built-in name wins unless `name` is written as a path; otherwise the
     UFO folder is looked up with `ufo.find_ufo` (relative paths and the first search
     folder are `card_dir`). An unknown model raises `ValueError` saying where it looked.
+    `plugins` are UFO models added to it (MG5's ``add model``); the base model must then
+    be a UFO folder too (``sm`` is MG5's models/sm, found through ``MG5_HOME``).
     """
     from madnis_plugin.models import ufo
+
+    if plugins:
+        return _load_with_plugins(name, restriction, card_dir, plugins)
 
     key = name.strip().rstrip("/")
     if restriction is None and not key.endswith("-"):
@@ -60,6 +66,23 @@ def load(name: str, restriction: str | None = None, card_dir: str | os.PathLike[
             f"folder {key!r} found (searched: {where})"
         )
     return ufo.load_ufo(folder, restriction)
+
+
+def _load_with_plugins(name: str, restriction: str | None, card_dir: str | os.PathLike[str] | None,
+                       plugins: Sequence[str]) -> Model:
+    from madnis_plugin.models import ufo
+
+    def folder_of(key: str, what: str) -> os.PathLike[str]:
+        found = ufo.find_ufo(key, card_dir)
+        if found is None:
+            where = ", ".join(str(p) for p in ufo.search_path(card_dir)) or "nowhere (no MADNIS_MODEL_PATH, MG5_HOME)"
+            raise ValueError(f"'add model {plugins[0]}' needs {what} {key!r} as a UFO folder; none found "
+                             f"(searched: {where})")
+        return found
+
+    base = folder_of(name.strip().rstrip("/"), "the model")
+    return ufo.load_ufo(base, restriction, plugins=[folder_of(p.strip().rstrip("/"), "the plugin model")
+                                                    for p in plugins])
 
 
 __all__ = [

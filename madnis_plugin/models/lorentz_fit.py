@@ -178,6 +178,12 @@ def lorentz_tensor(structure: str, spins: Sequence[int], momenta: Mapping[int, n
         raise UnsupportedLorentz(f"cannot evaluate: {err}") from err
     if not isinstance(value, Tensor):
         value = Tensor([], np.asarray(complex(value)))
+    return np.transpose(value.array, leg_axes(value.labels, spins))
+
+
+def leg_axes(labels: Sequence[tuple[str, int]], spins: Sequence[int]) -> list[int]:
+    """Positions in `labels` of the free index of each fermion and vector leg, in leg order
+    (leg n is index n + 1: a spinor index 'S' for spin 1/2, a Lorentz index 'L' for spin 1)."""
     want = []
     for n, s in enumerate(spins):
         if s == 2:
@@ -185,10 +191,10 @@ def lorentz_tensor(structure: str, spins: Sequence[int], momenta: Mapping[int, n
         elif s == 3:
             want.append(("L", n + 1))
         elif s != 1:
-            raise UnsupportedLorentz(f"leg {n + 1} has spin 2S+1 = {s}")
-    if sorted(value.labels) != sorted(want):
-        raise UnsupportedLorentz(f"free indices {value.labels} do not match the legs {want}")
-    return np.transpose(value.array, [value.labels.index(lab) for lab in want])
+            raise UnsupportedLorentz(f"leg {n + 1} has spin 2S+1 = {s}; only scalars, spin-1/2 and vectors are supported")
+    if sorted(labels) != sorted(want):
+        raise UnsupportedLorentz(f"free indices {list(labels)} do not match the legs {want}")
+    return [list(labels).index(lab) for lab in want]
 
 
 def fit(target: Sequence[np.ndarray], basis: Sequence[Sequence[np.ndarray]], tol: float = 1e-10
@@ -214,3 +220,36 @@ def _tidy(z: complex) -> complex:
         return float(f) if abs(float(f) - x) < 1e-12 else x
 
     return complex(r(z.real), r(z.imag))
+
+
+def to_incoming(structure: str, slot_of: Sequence[int]) -> str:
+    """A UFO structure rewritten in our slot convention.
+
+    `slot_of[k]` is our slot (0-based) of UFO leg k + 1. Every positive index k + 1
+    becomes slot_of[k] + 1, and each momentum changes sign (UFO momenta flow out of the
+    vertex, ours flow in): ``P(mu, n)`` becomes ``-P(mu', n')``, ``PSlash(i, j, n)``
+    ``-PSlash(i', j', n')``. Summed (negative) indices are kept.
+    """
+
+    def index(node: ast.expr) -> ast.expr:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and node.value > 0:
+            if node.value > len(slot_of):
+                raise UnsupportedLorentz(f"index {node.value} refers to no leg")
+            return ast.copy_location(ast.Constant(slot_of[node.value - 1] + 1), node)
+        return node
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            if not isinstance(node.func, ast.Name) or node.func.id == "complex":
+                return node
+            node.args = [index(a) for a in node.args]
+            if node.func.id in ("P", "PSlash"):
+                return ast.copy_location(ast.UnaryOp(ast.USub(), node), node)
+            return node
+
+    try:
+        tree = ast.parse(structure, mode="eval")
+    except SyntaxError as err:
+        raise UnsupportedLorentz(f"not an expression: {err.msg}") from err
+    return ast.unparse(Rewrite().visit(tree))

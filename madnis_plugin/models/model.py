@@ -127,15 +127,23 @@ class Coupling:
     """A vertex coupling: a complex function of the parameter values.
 
     `formula` is the expression in readable form (it also serves as the identity used to
-    decide whether two matrix elements are the same). `orders` counts the powers of the
-    QCD coupling g_s and of the electroweak coupling e; the dependence on alpha_s is
-    exactly G**orders["QCD"], so the core may rescale QCD couplings per event.
+    decide whether two matrix elements are the same). `orders` are the coupling orders
+    (powers of g_s and e, or a model's own orders such as HIG). The coupling is exactly
+    proportional to G**gs_power, so the core may rescale it per event with the running
+    alpha_s; `gs_power` is the QCD order unless the model says otherwise (an effective
+    g g h coupling is ~ alpha_s at HIG = 1, QCD = 0).
     """
 
     name: str
     formula: str
     expr: Callable[[Mapping[str, float | complex]], complex] = field(compare=False, repr=False)
     orders: tuple[tuple[str, int], ...] = ()
+    gs_power: int | None = None
+
+    @property
+    def g_s_power(self) -> int:
+        """The power of g_s the coupling is proportional to."""
+        return self.order_dict.get("QCD", 0) if self.gs_power is None else self.gs_power
 
     def value(self, params: Mapping[str, float | complex]) -> complex:
         return complex(self.expr(params))
@@ -161,11 +169,20 @@ class Vertex:
     `lorentz` is the class (FFV, FFS, VVV, VVVV, VVS, VVSS, SSS, SSSS); `terms` hold the
     couplings. For FFV and FFS the terms are the left- and right-handed pieces
     (structures ``FFV_L``/``FFV_R``, ``FFS_L``/``FFS_R``); a zero coupling is left out.
+    A generic vertex (class ``GEN:`` + one letter per slot, S/F/V, fermions first) has
+    UFO Lorentz expressions as term structures, in our slot numbering (index k + 1 is
+    slot k) with incoming momenta; its routines are generated
+    (`madnis_plugin.codegen.lorentz`).
     """
 
     particles: tuple[str, ...]
     lorentz: str
     terms: tuple[VertexTerm, ...]
+
+    @property
+    def fermion_line(self) -> bool:
+        """Slots 0 and 1 are the psibar and psi ends of a fermion line (FFV, FFS, GEN:FF...)."""
+        return self.lorentz.removeprefix("GEN:").startswith("FF")
 
     @property
     def orders(self) -> dict[str, int]:
@@ -207,6 +224,10 @@ class Model:
     ) -> None:
         self.name = name
         self.description = description
+        #: WEIGHTED = sum of order x hierarchy (MG5); a UFO model's coupling_orders.py sets it
+        self.order_hierarchy: dict[str, int] = dict(ORDER_HIERARCHY)
+        #: upper bounds every process gets (MG5's expansion_order of a coupling order)
+        self.expansion_orders: dict[str, int] = {}
         self._particles: dict[str, Particle] = {}
         self._by_pdg: dict[int, Particle] = {}
         for p in particles:

@@ -17,20 +17,24 @@ without terms. Ghosts and Goldstone bosons are dropped (unitary gauge, MG5's def
 
 Mapping onto `Model`: UFO lists the particles of a vertex as outgoing, `Model` as
 incoming, so each vertex is conjugated (every particle replaced by its antiparticle and
-every momentum by minus itself). Each Lorentz structure is evaluated numerically and
-written as a combination of the structures the hand-written HELAS routines implement
-(``FFV_L/R``, ``FFS_L/R``, ``VVV``, ``VVS``, ``VVSS``, ``SSS``, ``SSSS`` and the three
-metric pairings ``VVVV_G`` of a four-vector vertex); the couplings of the `Model` are the
-matching combinations of the UFO couplings. A vertex that cannot be written that way is
-a `UFOError` naming the vertex and the Lorentz structure. No code is generated here.
+every momentum by minus itself). Each Lorentz structure is evaluated numerically and,
+where it can be, written as a combination of the structures the hand-written HELAS
+routines implement (``FFV_L/R``, ``FFS_L/R``, ``VVV``, ``VVS``, ``VVSS``, ``SSS``,
+``SSSS`` and the three metric pairings ``VVVV_G`` of a four-vector vertex): that is the
+fast path, and the couplings of the `Model` are the matching combinations of the UFO
+couplings. Any other vertex becomes a generic one (class ``GEN:<spins>``, e.g.
+``GEN:VVVS``) whose terms carry the UFO structures themselves, rewritten for incoming
+momenta and our leg order; `madnis_plugin.codegen.lorentz` generates its routines. A
+structure that cannot be expanded is a `UFOError` naming the vertex and the structure.
+No code is generated here.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import os
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,9 +42,9 @@ from typing import Any
 import numpy as np
 
 from madnis_plugin.models import ufo_library
-from madnis_plugin.models.lorentz_fit import UnsupportedLorentz, fit, lorentz_tensor
+from madnis_plugin.models.lorentz_components import expand
+from madnis_plugin.models.lorentz_fit import UnsupportedLorentz, fit, lorentz_tensor, to_incoming
 from madnis_plugin.models.model import (
-    ORDER_HIERARCHY,
     ZERO,
     Coupling,
     Model,
@@ -151,9 +155,6 @@ def _as_type(value: Any, kind: str) -> float | complex:
 
 # --- the loader -----------------------------------------------------------------------
 
-_COVERED = "FFV (gamma^mu P_L/R), FFS (P_L/R), VVV (Yang-Mills), VVS, VVSS, SSS, SSSS (no momenta), " \
-           "VVVV (metric pairings)"
-
 # Basis structures in our leg order (1-based indices, incoming momenta), per vertex class.
 _BASES: dict[str, list[tuple[str, str]]] = {
     "FFV": [("FFV_L", "Gamma(3,1,-1)*ProjM(-1,2)"), ("FFV_R", "Gamma(3,1,-1)*ProjP(-1,2)")],
@@ -184,21 +185,38 @@ def _frac_str(c: complex) -> str:
     return repr(c)
 
 
-def load_ufo(folder: str | os.PathLike[str], restriction: str | None = None, name: str | None = None) -> Model:
+def load_ufo(folder: str | os.PathLike[str], restriction: str | None = None, name: str | None = None,
+             generated_lorentz: bool = False, plugins: Sequence[str | os.PathLike[str]] = ()) -> Model:
     """Read the UFO model in `folder` with a restriction (None: ``restrict_default.dat``
-    if present; ``"full"``: none; else ``restrict_<restriction>.dat`` must exist)."""
+    if present; ``"full"``: none; else ``restrict_<restriction>.dat`` must exist).
+
+    `plugins`: UFO folders merged into the model first, as MG5's ``add model`` does
+    (`ufo_library.merge_ufo_objects`); the restriction is the base model's.
+    `generated_lorentz`: make every vertex generic (generated routines), even those the
+    hand-written HELAS routines cover; tests use it to check the two agree.
+    """
     folder = Path(folder)
+    objs = _objects(folder)
+    for plugin in plugins:
+        try:
+            objs = ufo_library.merge_ufo_objects(objs, _objects(Path(plugin)))
+        except ValueError as err:
+            raise UFOError(f"add model {Path(plugin).name} to {folder.name}: {err}") from err
+    card = _restriction_card(folder, restriction)
+    model_name = name or "__".join([folder.name, *(Path(p).name for p in plugins)]) + (
+        f"-{restriction}" if restriction else "")
+    return _Builder(folder, objs, card, model_name, generated_lorentz).build()
+
+
+def _objects(folder: Path) -> dict[str, Any]:
     try:
-        objs = ufo_library.load_ufo_objects(folder)
+        return ufo_library.load_ufo_objects(folder)
     except FileNotFoundError as err:
         raise UFOError(str(err)) from err
     except UFOError:
         raise
     except Exception as err:
         raise UFOError(f"UFO model {folder}: executing its files failed: {type(err).__name__}: {err}") from err
-    card = _restriction_card(folder, restriction)
-    model_name = name or (folder.name + (f"-{restriction}" if restriction else ""))
-    return _Builder(folder, objs, card, model_name).build()
 
 
 def _read_restriction(path: Path) -> ParamCard:
@@ -228,7 +246,9 @@ def _restriction_card(folder: Path, restriction: str | None) -> ParamCard | None
 
 
 class _Builder:
-    def __init__(self, folder: Path, objs: dict[str, Any], card: ParamCard | None, name: str) -> None:
+    def __init__(self, folder: Path, objs: dict[str, Any], card: ParamCard | None, name: str,
+                 generated_lorentz: bool = False) -> None:
+        self.generated_lorentz = generated_lorentz
         self.folder = folder
         self.objs = objs
         self.card = card
@@ -349,39 +369,47 @@ class _Builder:
         orders = [o for o in self.objs.get("orders", [])]
         m = Model(self.name, parts, params, vertices, _default_multiparticles(by_name),
                   f"UFO model {self.folder}" + (" (restricted)" if self.card is not None else ""))
-        m.coupling_hierarchy = {o.name: int(o.hierarchy) for o in orders}  # type: ignore[attr-defined]
-        differ = {k: h for k, h in m.coupling_hierarchy.items() if ORDER_HIERARCHY.get(k, 1) != h}
-        if differ:
-            warnings.warn(
-                f"UFO model {self.folder.name}: coupling-order hierarchy "
-                f"{', '.join(f'{k}={h}' for k, h in differ.items())} differs from the one WEIGHTED uses "
-                f"({', '.join(f'{k}={h}' for k, h in ORDER_HIERARCHY.items())}, others 1); the lowest-order "
-                "diagrams are chosen with the latter; give the orders explicitly in the process",
-                stacklevel=3,
-            )
+        # WEIGHTED uses the model's hierarchy; orders with a small expansion_order (HIG, HIW of
+        # hgg_plugin: 1) bound every process, as MG5 adds "HIG<=1" to the process line
+        m.order_hierarchy.update({o.name: int(o.hierarchy) for o in orders})
+        m.expansion_orders = {o.name: int(o.expansion_order) for o in orders
+                              if getattr(o, "expansion_order", 99) is not None and int(o.expansion_order) < 99}
         m.ufo_folder = self.folder  # type: ignore[attr-defined]
         return m
 
     def _check_qcd_scaling(self, params: list[Parameter], removed: set[str]) -> None:
-        """Each coupling must scale as g_s**QCD when aS changes: the core rescales QCD couplings
-        per event by (alpha_s/aS)**(QCD/2) (see `madnis_plugin.matrix_element`)."""
+        """Each coupling must be proportional to a power of g_s: the core rescales it per event
+        by (alpha_s/aS)**(power/2) (see `madnis_plugin.matrix_element`), as MG5 recomputes its
+        aS-dependent couplings per event. The power is measured (aS scaled by 1.21 and 1.44);
+        it is the QCD order, except in effective couplings such as g g h (~ alpha_s at QCD = 0)."""
+        self.gs_power: dict[str, int] = {}
         if "aS" not in {p.name for p in params if p.external}:
             if any(o.get("QCD") for _, _, o in self.coup_code.values()):
                 raise UFOError(f"UFO model {self.folder.name}: QCD couplings but no external parameter aS "
                                "(the strong coupling must be called aS, as in MG5's models)")
             return
-        vals: dict[str, Any] = {ZERO: 0.0}
-        for q in params:
-            vals[q.name] = q.expr(vals) if q.expr is not None else (q.value * 1.21 if q.name == "aS" else q.value)
+        scaled = []
+        for factor in (1.1, 1.2):
+            vals: dict[str, Any] = {ZERO: 0.0}
+            for q in params:
+                vals[q.name] = q.expr(vals) if q.expr is not None else (
+                    q.value * factor**2 if q.name == "aS" else q.value)
+            scaled.append((factor, vals))
         for name, (code, expr, orders) in self.coup_code.items():
             if name in removed:
                 continue
-            c0, c1 = complex(self.ev(code, self.values)), complex(self.ev(code, vals))
-            want = 1.1 ** orders.get("QCD", 0)
-            if abs(c1 - want * c0) > 1e-9 * abs(want * c0):
-                raise UFOError(f"UFO model {self.folder.name}: coupling {name} = {expr} has QCD order "
-                               f"{orders.get('QCD', 0)} but does not scale as g_s^{orders.get('QCD', 0)}; "
-                               "running alpha_s needs that scaling")
+            c0 = complex(self.ev(code, self.values))
+            qcd = orders.get("QCD", 0)
+            if c0 == 0:
+                continue
+            ratio = complex(self.ev(code, scaled[0][1])) / c0
+            k = round(math.log(abs(ratio)) / math.log(1.1)) if ratio != 0 else -1
+            # (1e-6: couplings that nearly cancel, e.g. MSSM mixing sums at 1e-9 of their terms, carry rounding)
+            if k < 0 or any(abs(complex(self.ev(code, vals)) - f**k * c0) > 1e-6 * abs(f**k * c0) for f, vals in scaled):
+                raise UFOError(f"UFO model {self.folder.name}: coupling {name} = {expr} (QCD order {qcd}) is not "
+                               "proportional to a power of g_s; running alpha_s needs that scaling")
+            if k != qcd:
+                self.gs_power[name] = k
 
     def vertex(self, v: Any, ufo_parts: list[Particle], by_name: Mapping[str, Particle],
                removed: set[str]) -> list[Vertex]:
@@ -401,22 +429,10 @@ class _Builder:
         ours = [by_name[p.anti_name] for p in ufo_parts]  # conjugate: outgoing -> incoming
         spins = tuple(p.spin for p in ours)
         cls = _CLASS_OF_SPINS.get(tuple(sorted(spins)))
-        lorentz = list(v.lorentz)
-        if cls is None:
-            raise UFOError(f"{label}: Lorentz structure {lorentz[0].name} = {lorentz[0].structure!r} "
-                           f"(spins {spins}) is not covered by the built-in HELAS routines ({_COVERED}); "
-                           "generating Lorentz routines is not supported yet")
+        if cls is None or self.generated_lorentz:
+            return self.generic_vertex(v, label, ufo_parts, ours, groups)
         n = len(ours)
-        # perm[our slot] = UFO slot (0-based); vectors before scalars. The spinor row (psibar)
-        # of a UFO vertex is the outgoing fermion (pdg > 0), our leg 0 its antiparticle; where
-        # that does not decide (Majorana), UFO's order (psi, psibar) does.
-        if cls in ("FFV", "FFS"):
-            f = [i for i in range(n) if spins[i] == 2]
-            pos = [i for i in f if ufo_parts[i].pdg > 0]
-            row = pos[0] if len(pos) == 1 else f[1]
-            perm = [row, f[0] if row == f[1] else f[1], *(i for i in range(n) if spins[i] != 2)]
-        else:
-            perm = sorted(range(n), key=lambda i: -spins[i])
+        perm = _slot_order(spins, ufo_parts, vectors_first=cls not in ("FFV", "FFS"))
         bases = _BASES[cls]
         our_spins = [spins[i] for i in perm]
         mom = [_momenta(n, s) for s in (1, 2)]
@@ -426,7 +442,7 @@ class _Builder:
         ufo_spins = [ufo_parts[k].spin for k in range(n)]
         fits: dict[int, list[complex]] = {}
         used = {li for entries in groups.values() for (_, li) in entries}
-        for li, lz in enumerate(lorentz):
+        for li, lz in enumerate(v.lorentz):
             if li not in used:
                 continue
             try:
@@ -436,10 +452,8 @@ class _Builder:
                 raise UFOError(f"{label}: Lorentz structure {lz.name} = {lz.structure!r} cannot be read: {err}"
                                ) from err
             c = fit(t, basis_t)
-            if c is None:
-                raise UFOError(f"{label}: Lorentz structure {lz.name} = {lz.structure!r} is not covered by the "
-                               f"built-in HELAS routines ({_COVERED}); generating Lorentz routines is not "
-                               "supported yet")
+            if c is None:  # not a hand-written structure: generated routines
+                return self.generic_vertex(v, label, ufo_parts, ours, groups)
             fits[li] = c
         particles = tuple(ours[i].name for i in perm)
         inv = {ufo: mine for mine, ufo in enumerate(perm)}
@@ -457,6 +471,41 @@ class _Builder:
                 out.append(Vertex(particles, cls, tuple(terms)))
         return out
 
+    def generic_vertex(self, v: Any, label: str, ufo_parts: list[Particle], ours: list[Particle],
+                       groups: Mapping[tuple, Mapping[tuple[int, int], list[str]]]) -> list[Vertex]:
+        """A vertex with generated Lorentz routines: one term per (colour, structure) entry,
+        the structure rewritten for our slots (fermions first: psibar, psi) and incoming momenta."""
+        spins = tuple(p.spin for p in ours)
+        bad = [s for s in spins if s not in (1, 2, 3)]
+        if bad:
+            raise UFOError(f"{label}: a leg of spin 2S+1 = {bad[0]}; generated routines cover scalars, "
+                           "spin-1/2 fermions and vectors")
+        n_f = sum(1 for s in spins if s == 2)
+        if n_f not in (0, 2):
+            raise UFOError(f"{label}: {n_f} fermion legs; generated routines cover vertices with one fermion line")
+        perm = _slot_order(spins, ufo_parts, vectors_first=True)
+        slot_of = [perm.index(k) for k in range(len(perm))]
+        our_spins = tuple(spins[i] for i in perm)
+        structures: dict[int, str] = {}
+        for li in sorted({li for entries in groups.values() for (_, li) in entries}):
+            lz = v.lorentz[li]
+            try:
+                structures[li] = to_incoming(lz.structure, slot_of)
+                expand(structures[li], our_spins)  # fail here, naming the vertex, not at code generation
+            except UnsupportedLorentz as err:
+                raise UFOError(f"{label}: Lorentz structure {lz.name} = {lz.structure!r} cannot be generated: "
+                               f"{err}") from err
+        particles = tuple(ours[i].name for i in perm)
+        inv = {ufo: mine for mine, ufo in enumerate(perm)}
+        colours = [_remap_colour(c, inv) for c in v.color]
+        cls = "GEN:" + "".join({1: "S", 2: "F", 3: "V"}[s] for s in our_spins)
+        out = []
+        for orders, entries in groups.items():
+            terms = tuple(VertexTerm(colours[ci], structures[li], self.coupling([(1, cn) for cn in cns], orders))
+                          for (ci, li), cns in sorted(entries.items()))
+            out.append(Vertex(particles, cls, terms))
+        return out
+
     def coupling(self, combo: list[tuple[complex, str]], orders: tuple) -> Coupling:
         name = " + ".join(cn if a == 1 else f"({_frac_str(a)})*{cn}" for a, cn in combo)
         if name in self._made:
@@ -471,7 +520,12 @@ class _Builder:
 
         # QCD first, as the built-in models order it
         orders = tuple(sorted(orders, key=lambda kv: (kv[0] != "QCD", kv[0])))
-        c = Coupling(name, formula, value, orders)
+        powers = {self.gs_power.get(cn, dict(orders).get("QCD", 0)) for _, cn in combo}
+        if len(powers) > 1:
+            raise UFOError(f"UFO model {self.folder.name}: couplings {', '.join(cn for _, cn in combo)} multiply "
+                           "one vertex structure but scale with different powers of g_s")
+        (power,) = powers
+        c = Coupling(name, formula, value, orders, power if power != dict(orders).get("QCD", 0) else None)
         self._made[name] = c
         return c
 
@@ -489,6 +543,26 @@ def _fold(expr: str, constants: Mapping[str, Any]) -> str:
             return node
 
     return ast.unparse(Fold().visit(tree))
+
+
+def _slot_order(spins: Sequence[int], ufo_parts: Sequence[Particle], vectors_first: bool) -> list[int]:
+    """perm[our slot] = UFO slot (0-based): the fermions first, the psibar end in slot 0,
+    then (with `vectors_first`) vectors before scalars, else UFO's order.
+
+    The spinor row (psibar) of a UFO vertex is the outgoing fermion (pdg > 0), our leg 0
+    its antiparticle; where that does not decide (Majorana), UFO's order (psi, psibar) does.
+    """
+    n = len(spins)
+    f = [i for i in range(n) if spins[i] == 2]
+    head: list[int] = []
+    if f:
+        pos = [i for i in f if ufo_parts[i].pdg > 0]
+        row = pos[0] if len(pos) == 1 else f[1]
+        head = [row, f[0] if row == f[1] else f[1]]
+    rest = [i for i in range(n) if spins[i] != 2]
+    if vectors_first:
+        rest.sort(key=lambda i: -spins[i])
+    return head + rest
 
 
 def _axes(cand: list[int], spins: Sequence[int]) -> list[int]:

@@ -268,3 +268,41 @@ def load_ufo_objects(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 _BASE_FUNCTIONS = dict(FUNCTIONS)
+
+
+def merge_ufo_objects(base: dict[str, Any], plugin: dict[str, Any]) -> dict[str, Any]:
+    """The objects of `base` with those of `plugin` added, as MG5's ``add model`` merges a
+    plugin model (hgg_plugin, ...) into a base model.
+
+    A plugin particle with the PDG code of a base particle is that particle (its vertices
+    are re-attached); a plugin parameter with the name of a base parameter is the base's;
+    plugin couplings and Lorentz structures whose names are taken get MG5's suffix
+    ``__1``; orders and functions are joined, the base's winning.
+    """
+    out = {k: (list(v) if isinstance(v, list) else dict(v)) for k, v in base.items()}
+    by_pdg = {p.pdg_code: p for p in base["particles"]}
+    names = {p.name: p.pdg_code for p in base["particles"]}
+    same: dict[int, Any] = {}
+    for p in plugin["particles"]:
+        if p.pdg_code in by_pdg:
+            same[id(p)] = by_pdg[p.pdg_code]
+        elif p.name in names:
+            raise ValueError(f"plugin particle {p.name} (PDG {p.pdg_code}) has the name of the base model's "
+                             f"particle with PDG {names[p.name]}")
+        else:
+            out["particles"].append(p)
+    taken = {p.name for p in base["parameters"]}
+    out["parameters"] += [p for p in plugin["parameters"] if p.name not in taken]
+    for kind in ("couplings", "lorentz"):
+        taken = {x.name for x in base[kind]}
+        for x in plugin[kind]:
+            if x.name in taken:
+                x.name = f"{x.name}__1"
+            out[kind].append(x)
+    taken = {o.name for o in base["orders"]}
+    out["orders"] += [o for o in plugin["orders"] if o.name not in taken]
+    out["functions"] = {**plugin["functions"], **base["functions"]}
+    for v in plugin["vertices"]:
+        v.particles = [same.get(id(p), p) for p in v.particles]
+        out["vertices"].append(v)
+    return out

@@ -4,8 +4,8 @@
 2 -> n process (or 1 -> n decay) given as PDG ids, initial legs first. The
 construction is Berends-Giele-like: every external leg is turned into an *incoming*
 particle (final-state particles become their antiparticles), subsets of legs are
-combined recursively into off-shell currents through the model's 3- and 4-point
-vertices, and the diagrams are the ways to build the current of all legs but the last
+combined recursively into off-shell currents through the model's vertices (any
+number of legs), and the diagrams are the ways to build the current of all legs but the last
 one that attaches to the last leg. Each tree is produced once, because a current is
 labelled by the set of legs it contains and a vertex by an unordered partition.
 
@@ -70,6 +70,7 @@ __all__ = [
     "NoDiagramsError",
     "OrderConstraint",
     "Propagator",
+    "expansion_limits",
     "generate_diagrams",
     "parse_orders",
     "weighted_order",
@@ -106,8 +107,8 @@ class OrderConstraint:
         if self.op == "=":
             object.__setattr__(self, "op", "<=")  # MG5's "QED=2" is the bound QED<=2
 
-    def accepts(self, orders: Mapping[str, int]) -> bool:
-        have = weighted_order(orders) if self.order == "WEIGHTED" else orders.get(self.order, 0)
+    def accepts(self, orders: Mapping[str, int], hierarchy: Mapping[str, int] | None = None) -> bool:
+        have = weighted_order(orders, hierarchy) if self.order == "WEIGHTED" else orders.get(self.order, 0)
         return _OPS[self.op](have, self.value)
 
     def __str__(self) -> str:
@@ -149,9 +150,18 @@ def parse_orders(
     return list(orders)
 
 
-def weighted_order(orders: Mapping[str, int]) -> int:
-    """MG5's WEIGHTED order: sum of each coupling order times its hierarchy (QCD 1, QED 2)."""
-    return sum(ORDER_HIERARCHY.get(k, 1) * n for k, n in orders.items())
+def weighted_order(orders: Mapping[str, int], hierarchy: Mapping[str, int] | None = None) -> int:
+    """MG5's WEIGHTED order: sum of each coupling order times its hierarchy (the model's,
+    `Model.order_hierarchy`; by default QCD 1, QED 2, others 1)."""
+    h = ORDER_HIERARCHY if hierarchy is None else hierarchy
+    return sum(h.get(k, 1) * n for k, n in orders.items())
+
+
+def expansion_limits(model: Model, constraints: Iterable[OrderConstraint]) -> list[OrderConstraint]:
+    """The model's expansion_order bounds (MG5 adds e.g. HIG<=1) for orders the process
+    does not constrain itself."""
+    given = {c.order for c in constraints}
+    return [OrderConstraint(k, "<=", v) for k, v in model.expansion_orders.items() if k not in given]
 
 
 # --- diagram data ---------------------------------------------------------------------
@@ -301,6 +311,8 @@ class _Generator:
                 seen.add((rest, name))
                 self.lookup.setdefault(rest, []).append((v, slot))
         self.memo: dict[int, dict[str, dict[_Orders, list]]] = {}
+        # a vertex with k legs joins k - 1 currents
+        self.max_blocks = max((len(v.particles) - 1 for v in model.vertices), default=2)
 
     def is_s_channel(self, mask: int) -> bool:
         ini = mask & self.initial_mask
@@ -310,7 +322,7 @@ class _Generator:
         # Upper bounds prune partial currents early: orders only grow along the recursion.
         od = dict(orders)
         for c in self.max_constraints:
-            have = weighted_order(od) if c.order == "WEIGHTED" else od.get(c.order, 0)
+            have = weighted_order(od, self.model.order_hierarchy) if c.order == "WEIGHTED" else od.get(c.order, 0)
             if (c.op in ("<=", "==") and have > c.value) or (c.op == "<" and have >= c.value):
                 return False
         return True
@@ -325,7 +337,7 @@ class _Generator:
             self.memo[mask] = out
             return out
         top = mask == (1 << (self.n - 1)) - 1
-        for blocks in _partitions(mask):
+        for blocks in _partitions(mask, self.max_blocks):
             child_currents = [self.currents(b) for b in blocks]
             if any(not c for c in child_currents):
                 continue
@@ -371,32 +383,35 @@ class _Generator:
                 yield ("vertex", mask, name, vertex, free, tuple(zip(children, subs, strict=True)))
 
 
-def _partitions(mask: int) -> Iterator[tuple[int, ...]]:
-    """Unordered partitions of a bit set into 2 or 3 non-empty blocks (vertex arities 3, 4).
+def _partitions(mask: int, max_blocks: int = 3) -> Iterator[tuple[int, ...]]:
+    """Unordered partitions of a bit set into 2 .. max_blocks non-empty blocks (vertex
+    arities 3 .. max_blocks + 1).
 
-    The first block is the one holding the lowest bit, so each partition comes once.
+    Blocks are ordered by their lowest bit, so each partition comes once.
     """
-    low = mask & -mask
-    rest = mask ^ low
-    sub = rest
-    while True:
-        first = low | sub
-        second = mask ^ first
-        if second:
-            yield (first, second)
-            low2 = second & -second
-            rest2 = second ^ low2
-            sub2 = rest2
-            while True:
-                block = low2 | sub2
-                if second ^ block:
-                    yield (first, block, second ^ block)
-                if sub2 == 0:
-                    break
-                sub2 = (sub2 - 1) & rest2
-        if sub == 0:
-            break
-        sub = (sub - 1) & rest
+
+    def blocks(m: int, k: int) -> Iterator[tuple[int, ...]]:  # 1 .. k blocks
+        if k == 1:
+            yield (m,)
+            return
+        low = m & -m
+        rest = m ^ low
+        sub = rest
+        while True:
+            first = low | sub
+            remainder = m ^ first
+            if remainder == 0:
+                yield (first,)
+            else:
+                for tail in blocks(remainder, k - 1):
+                    yield (first, *tail)
+            if sub == 0:
+                break
+            sub = (sub - 1) & rest
+
+    for p in blocks(mask, max_blocks):
+        if len(p) >= 2:
+            yield p
 
 
 def generate_diagrams(
@@ -420,11 +435,13 @@ def generate_diagrams(
     """
     pdg_ids = tuple(int(p) for p in pdg_ids)
     constraints = parse_orders(orders)
-    gen = _prepare(model, pdg_ids, n_initial, forbidden, forbidden_s_channels, constraints)
-    options = [o for o in gen.root_orders() if all(c.accepts(dict(o)) for c in constraints)]
+    bounds = constraints + expansion_limits(model, constraints)
+    h = model.order_hierarchy
+    gen = _prepare(model, pdg_ids, n_initial, forbidden, forbidden_s_channels, bounds)
+    options = [o for o in gen.root_orders() if all(c.accepts(dict(o), h) for c in bounds)]
     if not constraints and options:
-        lowest = min(weighted_order(dict(o)) for o in options)
-        options = [o for o in options if weighted_order(dict(o)) == lowest]
+        lowest = min(weighted_order(dict(o), h) for o in options)
+        options = [o for o in options if weighted_order(dict(o), h) == lowest]
     diagrams = _build(gen, options, model, required_s_channels)
     if not diagrams and raise_if_empty:
         raise NoDiagramsError(_no_diagram_message(model, pdg_ids, n_initial, constraints))
@@ -462,7 +479,7 @@ def _build(
     # (a required s-channel is one particle: "p p > z > e+ e-"; a multiparticle there is ambiguous)
     out = []
     where = _process_label(model, gen)
-    for orders in sorted(options, key=lambda o: (weighted_order(dict(o)), o)):
+    for orders in sorted(options, key=lambda o: (weighted_order(dict(o), model.order_hierarchy), o)):
         for tree in gen.trees(orders):
             count_diagram(where)  # the limit and progress of madnis_plugin.process.limits
             d = _make_diagram(gen, tree, orders)
@@ -566,7 +583,7 @@ def _fermion_flow(vertices: list[DiagramVertex], n: int) -> tuple[tuple[tuple[in
     """Follow each fermion line from its psi end to its psibar end; see the module docstring."""
     nxt: dict[int, tuple[int, DiagramVertex]] = {}  # line entering a vertex at its psi slot -> psibar line
     for dv in vertices:
-        if dv.vertex.lorentz in ("FFV", "FFS"):
+        if dv.vertex.fermion_line:
             nxt[dv.lines[1]] = (dv.lines[0], dv)
     lines = []
     for start in range(n):

@@ -253,7 +253,7 @@ def _load_model(card: ProcCard) -> Model:
     # UFO folders are looked up beside the proc_card first (the working directory for text cards)
     card_dir = Path(card.path).parent if Path(card.path).is_file() else Path.cwd()
     try:
-        model = models.load(card.model.name, card.model.restriction, card_dir=card_dir)
+        model = models.load(card.model.name, card.model.restriction, card_dir=card_dir, plugins=card.model.plugins)
     except ValueError as err:
         raise CardError(card.path, card.model.line, str(err)) from err
     _five_flavour_if_b_massless(card, model)

@@ -44,6 +44,7 @@ from madnis_plugin.process.diagrams import (
     OrderConstraint,
     _build,
     _prepare,
+    expansion_limits,
     parse_orders,
     weighted_order,
 )
@@ -154,7 +155,7 @@ class _Conservation:
             return x
 
         for v in model.vertices:
-            if v.lorentz in ("FFV", "FFS"):
+            if v.fermion_line:
                 # slot 0 is an antifermion, slot 1 a fermion: link the fermion species
                 a = model.anti(v.particles[0])
                 b = model.particle(v.particles[1])
@@ -217,22 +218,22 @@ def _part_orders(diagram: Diagram, resonances) -> list[dict[str, int]]:
     return parts
 
 
-def _chain_diagrams(diagrams: list[Diagram], resonances, constraints) -> list[Diagram]:
+def _chain_diagrams(diagrams: list[Diagram], resonances, constraints, hierarchy) -> list[Diagram]:
     """The diagrams with every resonance whose production part meets the order constraints."""
     keep = [d for d in diagrams if _has_resonances(d, resonances)]
-    return [d for d in keep if all(c.accepts(_part_orders(d, resonances)[0]) for c in constraints)]
+    return [d for d in keep if all(c.accepts(_part_orders(d, resonances)[0], hierarchy) for c in constraints)]
 
 
-def _part_weights(diagram: Diagram, resonances, constrained: bool) -> tuple[int | None, ...]:
+def _part_weights(diagram: Diagram, resonances, constrained: bool, hierarchy) -> tuple[int | None, ...]:
     """WEIGHTED of each part; the production's is None when orders were given (no lowest rule)."""
-    w = [weighted_order(p) for p in _part_orders(diagram, resonances)]
+    w = [weighted_order(p, hierarchy) for p in _part_orders(diagram, resonances)]
     return (None if constrained else w[0], *w[1:])
 
 
-def _lowest_part_weights(built, resonances, constrained: bool) -> tuple[int | None, ...] | None:
+def _lowest_part_weights(built, resonances, constrained: bool, hierarchy) -> tuple[int | None, ...] | None:
     """Per part the lowest WEIGHTED over the multiprocess (MG5 takes each decay at its
     lowest order, and the production too unless orders are given)."""
-    weights = [_part_weights(d, resonances, constrained) for ds in built.values() for d in ds]
+    weights = [_part_weights(d, resonances, constrained, hierarchy) for ds in built.values() for d in ds]
     if not weights:
         return None
     return tuple(None if col[0] is None else min(col) for col in zip(*weights, strict=True))
@@ -291,26 +292,28 @@ def expand_subprocesses(
     # 3: coupling orders (MG5's lowest WEIGHTED over the whole multiprocess by default).
     gens = {}
     # With decays the orders constrain the production part only (applied below).
-    whole = [] if decays else constraints
+    h = model.order_hierarchy
+    whole = ([] if decays else constraints) + expansion_limits(model, constraints)
     for combo in candidates:
         gen = _prepare(model, combo, n_initial, forbidden, forbidden_s, whole)
-        opts = [o for o in gen.root_orders() if all(c.accepts(dict(o)) for c in whole)]
+        opts = [o for o in gen.root_orders() if all(c.accepts(dict(o), h) for c in whole)]
         if opts:
             gens[combo] = (gen, opts)
     if not constraints and gens and not decays:
-        lowest = min(weighted_order(dict(o)) for _, opts in gens.values() for o in opts)
+        lowest = min(weighted_order(dict(o), h) for _, opts in gens.values() for o in opts)
         gens = {
-            c: (g, [o for o in opts if weighted_order(dict(o)) == lowest])
+            c: (g, [o for o in opts if weighted_order(dict(o), h) == lowest])
             for c, (g, opts) in gens.items()
-            if any(weighted_order(dict(o)) == lowest for o in opts)
+            if any(weighted_order(dict(o), h) == lowest for o in opts)
         }
 
     built = {combo: _build(gen, opts, model, required_s) for combo, (gen, opts) in gens.items()}
     resonances = tuple((model.particle(p).pdg, tuple(sorted(int(i) for i in legs))) for p, legs in decays)
     if resonances:
-        built = {c: _chain_diagrams(ds, resonances, constraints) for c, ds in built.items()}
-        lowest = _lowest_part_weights(built, resonances, bool(constraints))
-        built = {c: [d for d in ds if _part_weights(d, resonances, bool(constraints)) == lowest] for c, ds in built.items()}
+        built = {c: _chain_diagrams(ds, resonances, constraints, h) for c, ds in built.items()}
+        lowest = _lowest_part_weights(built, resonances, bool(constraints), h)
+        built = {c: [d for d in ds if _part_weights(d, resonances, bool(constraints), h) == lowest]
+                 for c, ds in built.items()}
 
     names = {p.pdg: p.name for p in model.particles}
     pkey = _particle_key(model)

@@ -1,0 +1,183 @@
+"""Helicity-amplitude routines generated from any Lorentz structure of a vertex.
+
+The hand-written routines of `csrc/include/madnis/helas/vertices.h` cover the structures
+of the built-in models. A UFO model may use others (an effective g g h vertex with
+momenta, epsilon tensors, sigma^{mu nu} couplings ...). For those this module writes the
+routines: the amplitude of the vertex and the off-shell current of each of its legs,
+in C++ that compiles for the CPU and CUDA alike and follows the conventions of
+vertices.h exactly (all legs incoming; the vertex factor is sum_k c_k L_k with the
+couplings c_k carrying their i; a current is the propagator times the vertex with that
+leg open; vector components contravariant, contracted with g = diag(1,-1,-1,-1)).
+
+How: each structure L is expanded symbolically into its components
+(`madnis_plugin.models.lorentz_components`),
+    L[i_1 ... i_n] = polynomial in the leg momenta p_k^mu,
+one index per fermion leg (spinor index, chiral basis) or vector leg (upper Lorentz
+index); scalar legs carry none. The generated code evaluates the non-zero components
+and contracts them with the wavefunctions. The momentum of an open leg is minus the sum
+of the others (momentum conservation at the vertex).
+
+Input structures are in *our* slot convention: index k + 1 is slot k of
+`madnis_plugin.models.model.Vertex.particles` and ``P(mu, k + 1)`` the momentum flowing
+into the vertex along slot k (`madnis_plugin.models.lorentz_fit.to_incoming` rewrites a
+UFO structure so). With fermions, slot 0 is the psibar end (row spinor) and slot 1 the
+psi end (column spinor), as for FFV and FFS.
+
+This module knows nothing of diagrams; `madnis_plugin.codegen.program` decides which
+routine each vertex of a diagram calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from madnis_plugin.models.lorentz_components import METRIC_SIGN, Poly, expand, scale
+
+__all__ = ["LorentzRoutines"]
+
+# --- C++ emission ------------------------------------------------------------------------------
+
+
+def _num(x: float) -> str:
+    return repr(float(x))
+
+
+def _poly_cpp(poly: Poly, part: str) -> str | None:
+    """C++ for the real or imaginary part of a polynomial (None when it is zero)."""
+    terms = []
+    for mono, c in sorted(poly.items()):
+        v = c.real if part == "re" else c.imag
+        if v == 0:
+            continue
+        factors = [f"P{k}[{mu}]" for k, mu in mono]
+        if not factors:
+            terms.append(_num(v))
+        elif v == 1:
+            terms.append("*".join(factors))
+        elif v == -1:
+            terms.append("-" + "*".join(factors))
+        else:
+            terms.append(_num(v) + "*" + "*".join(factors))
+    if not terms:
+        return None
+    return " + ".join(terms).replace("+ -", "- ")
+
+
+def _coefficient_cpp(polys: Sequence[Poly | None], couplings: Sequence[str], sign: float) -> str | None:
+    """C++ for sign * sum_k couplings[k] * polys[k] (a cplx), None when all are zero."""
+    parts = []
+    for poly, c in zip(polys, couplings, strict=True):
+        if not poly:
+            poly = {}
+        poly = scale(poly, sign)
+        re, im = _poly_cpp(poly, "re"), _poly_cpp(poly, "im")
+        if re is None and im is None:
+            continue
+        if im is None:
+            parts.append(f"{c} * ({re})")
+        elif re is None:
+            parts.append(f"times_i({c} * ({im}))")
+        else:
+            parts.append(f"{c} * cplx({re}, {im})")
+    return " + ".join(parts) if parts else None
+
+
+_PROPAGATE = {1: "propagate_scalar", 3: "propagate_vector"}
+
+
+@dataclass(frozen=True)
+class LorentzRoutines:
+    """The generated routines of one vertex class: slot spins and the Lorentz structures
+    (our convention) whose coupling-weighted sum is the vertex, in coupling order."""
+
+    spins: tuple[int, ...]
+    structures: tuple[str, ...]
+
+    @cached_property
+    def name(self) -> str:
+        digest = hashlib.sha1(repr((self.spins, self.structures)).encode()).hexdigest()[:10]
+        letters = "".join({1: "S", 2: "F", 3: "V"}[s] for s in self.spins)
+        return f"lor_{letters}_{digest}"
+
+    @cached_property
+    def components(self) -> list[dict[tuple[int, ...], Poly]]:
+        return [expand(s, self.spins) for s in self.structures]
+
+    def amplitude_name(self) -> str:
+        return f"{self.name}_amp"
+
+    def current_name(self, free: int) -> str:
+        return f"{self.name}_j{free}"
+
+    @property
+    def _axes(self) -> list[int]:
+        return [k for k, s in enumerate(self.spins) if s != 1]
+
+    def _terms(self, free: int | None, couplings: Sequence[str]) -> list[tuple[tuple[int, ...], str]]:
+        """(index tuple, C++ coefficient) of every non-zero component; the sign of lowering
+        each contracted vector index is folded in (the open slot's index stays upper)."""
+        keys = sorted(set().union(*(c.keys() for c in self.components)))
+        out = []
+        for idx in keys:
+            sign = 1.0
+            for axis, slot in enumerate(self._axes):
+                if self.spins[slot] == 3 and slot != free:
+                    sign *= METRIC_SIGN[idx[axis]]
+            coef = _coefficient_cpp([c.get(idx) for c in self.components], couplings, sign)
+            if coef is not None:
+                out.append((idx, coef))
+        return out
+
+    def _product(self, idx: tuple[int, ...], free: int | None) -> str:
+        index_of = dict(zip(self._axes, idx, strict=True))
+        factors = [f"w{k}.w[{index_of.get(k, 0)}]" for k in range(len(self.spins)) if k != free]
+        return " * ".join(factors)
+
+    def _signature(self, free: int | None) -> tuple[str, str]:
+        n_c = len(self.structures)
+        wfs = [f"const Wf& w{k}" for k in range(len(self.spins)) if k != free]
+        cps = [f"const cplx& c{k}" for k in range(n_c)]
+        extra = ["double m", "double width"] if free is not None else []
+        return ", ".join(wfs + cps + extra), ", ".join(f"c{k}" for k in range(n_c))
+
+    def _momenta(self, free: int | None) -> list[str]:
+        lines = []
+        for k in range(len(self.spins)):
+            if k != free:
+                lines.append(f"    const double* P{k + 1} = w{k}.p;")
+        if free is not None:
+            lines.append(f"    const double P{free + 1}[4] = {{-j.p[0], -j.p[1], -j.p[2], -j.p[3]}};")
+        return lines
+
+    def amplitude_code(self) -> str:
+        args, _ = self._signature(None)
+        cs = [f"c{k}" for k in range(len(self.structures))]
+        body = self._momenta(None) + ["    cplx a(0.0);"]
+        for idx, coef in self._terms(None, cs):
+            body.append(f"    a += ({coef}) * ({self._product(idx, None)});")
+        body.append("    return a;")
+        return "\n".join([f"MADNIS_HELAS_FN cplx {self.amplitude_name()}({args}) {{", *body, "}"])
+
+    def current_code(self, free: int) -> str:
+        args, _ = self._signature(free)
+        cs = [f"c{k}" for k in range(len(self.structures))]
+        others = [k for k in range(len(self.spins)) if k != free]
+        spin = self.spins[free]
+        body = ["    Wf j;", "    for (int mu = 0; mu < 4; ++mu) {",
+                "        j.p[mu] = " + " + ".join(f"w{k}.p[mu]" for k in others) + ";",
+                "        j.w[mu] = cplx(0.0);", "    }"]
+        body += self._momenta(free)
+        axis = self._axes.index(free) if spin != 1 else None
+        for idx, coef in self._terms(free, cs):
+            comp = idx[axis] if axis is not None else 0
+            body.append(f"    j.w[{comp}] += ({coef}) * ({self._product(idx, free)});")
+        if spin == 2:
+            # slot 0 is the psibar end: opening it leaves a column spinor; slot 1, a row spinor
+            body.append(f"    propagate_fermion_{'col' if free == 0 else 'row'}(j, m, width);")
+        else:
+            body.append(f"    {_PROPAGATE[spin]}(j, m, width);")
+        body.append("    return j;")
+        return "\n".join([f"MADNIS_HELAS_FN Wf {self.current_name(free)}({args}) {{", *body, "}"])
