@@ -94,6 +94,15 @@ def test_multi_index_blocks_and_text_blocks():
     assert card.get("spinfo", 1) == "SOFTSUSY"
 
 
+def test_qnumbers_blocks_of_new_particles_are_skipped():
+    # MG5 writes them for particles outside the SM (hgg_plugin's h1); they hold no parameters
+    card = ParamCard.parse("BLOCK MASS\n 25 125.0\nBlock QNUMBERS 9000006  # h1\n 1 0\n 2 1\n 3 1\n 4 0\n"
+                           "DECAY 9000006 5.75e-03\nBLOCK SMINPUTS\n 3 0.118\n")
+    assert card.get("mass", 25) == 125.0 and card.get("sminputs", 3) == 0.118
+    assert card.decays[9000006].width == 5.75e-03
+    assert "qnumbers" not in card.blocks
+
+
 def test_auto_width_is_rejected_naming_file_and_line(tmp_path):
     path = tmp_path / "param_card.dat"
     path.write_text(MG5_DEFAULT_CARD.read_text().replace("DECAY  23 2.441404e+00", "DECAY  23 Auto"))

@@ -2,7 +2,8 @@
 
 What is read: ``BLOCK name [Q= scale]`` blocks with integer-indexed numeric entries
 (block names are case-insensitive), ``DECAY pdg width`` lines with optional
-branching-ratio lines below them, and ``#`` comments. Every malformed line raises
+branching-ratio lines below them, and ``#`` comments; ``BLOCK QNUMBERS pdg`` (quantum numbers
+MG5 writes for new particles) carries no parameters and is skipped. Every malformed line raises
 `CardError` naming the file and line. A width given as ``Auto`` (MG5 computes it from
 the model's decays) is rejected with a "not supported yet" error.
 
@@ -123,6 +124,7 @@ class ParamCard:
         card = cls(path)
         block: Block | None = None
         decay: Decay | None = None
+        qnumbers = False  # inside a BLOCK QNUMBERS pdg: quantum numbers of a new particle, no parameters
         for lineno, raw in enumerate(text.splitlines(), start=1):
             body, _, comment = raw.partition("#")
             comment = comment.strip()
@@ -130,7 +132,11 @@ class ParamCard:
             if not tokens:
                 continue
             head = tokens[0].lower()
-            if head == "block":
+            if head in ("block", "decay"):
+                qnumbers = head == "block" and len(tokens) > 1 and tokens[1].lower() == "qnumbers"
+            if qnumbers:
+                block = decay = None
+            elif head == "block":
                 decay = None
                 block = card._parse_block_line(tokens, comment, lineno)
             elif head == "decay":

@@ -220,15 +220,7 @@ def _objects(folder: Path) -> dict[str, Any]:
 
 
 def _read_restriction(path: Path) -> ParamCard:
-    """A restriction card; QNUMBERS blocks (particle quantum numbers, which MG5 writes for
-    new particles and `ParamCard` does not read) carry no parameters and are skipped."""
-    lines, skip = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        words = line.split("#", 1)[0].split()
-        if words and words[0].lower() in ("block", "decay"):
-            skip = words[0].lower() == "block" and len(words) > 1 and words[1].lower() == "qnumbers"
-        lines.append("" if skip else line)  # keep line numbers for messages
-    return ParamCard.parse("\n".join(lines) + "\n", path=path)
+    return ParamCard.parse(path.read_text(encoding="utf-8"), path=path)
 
 
 def _restriction_card(folder: Path, restriction: str | None) -> ParamCard | None:
