@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import DATA
+from conftest import DATA, requires_cuda
 
 from madnis_plugin.cards.proc_card import ProcCard
+from madnis_plugin.codegen.build import compile_library, find_nvcc
 from madnis_plugin.codegen.kinematics import boost, random_momenta, rotate
 from madnis_plugin.errors import CardError
 from madnis_plugin.matrix_element import MatrixElement, reference_points
@@ -276,3 +277,22 @@ def test_sm_plus_hgg_plugin_equals_mg5_standalone(name):
     p = torch.tensor([pt["momenta"] for pt in ref["points"]], dtype=torch.float64)
     want = np.array([pt["me2"] for pt in ref["points"]])
     np.testing.assert_allclose(process.matrix_element(p).numpy(), want, rtol=1e-12)
+
+
+# --- CUDA -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(find_nvcc() is None, reason="needs nvcc")
+def test_generated_routines_compile_for_cuda(heft):
+    # compiled without a GPU too: the generated routines are device code as well
+    me = _element(heft, "g g > h g g")
+    assert any(c.routine.startswith("lor_") for c in me.program.currents)
+    assert compile_library(me.source, "cuda", "80", name="compile_check_lorentz").is_file()
+
+
+@requires_cuda
+def test_generated_routines_on_cuda_equal_cpu(heft):
+    for process in ("g g > h g g", "g g > a0 g g"):
+        me = _element(heft, process)
+        p = torch.from_numpy(_points(me, 800.0, 2048, seed=9))
+        torch.testing.assert_close(me.evaluate(p.cuda()).me2.cpu(), me.evaluate(p).me2, rtol=1e-12, atol=0)
