@@ -238,6 +238,16 @@ def test_output_madnis_and_launch_with_a_plugin_model_and_generated_lorentz_rout
 
 @needs_mg5
 @pytest.mark.slow
+def test_output_madnis_and_launch_a_decay_chain(tmp_path, installed):
+    # MG5 records the production legs and the decays apart; the folder lists them flattened
+    sigma, error = _output_launch_compare(tmp_path, "sm", "sm", "p p > t t~, t > w+ b, t~ > w- b~", seed=3)
+    groups = json.loads((tmp_path / "proc" / folder.SUBPROCESS_LIST).read_text())
+    assert (21, 21, 24, 5, -24, -5) in folder.mg5_flavours(groups)
+    assert 470 < sigma < 500 and error / sigma < 0.01  # MG5 3.5.7 on the default cards: 482.9 +- 0.7 pb
+
+
+@needs_mg5
+@pytest.mark.slow
 def test_madnis_mode_interface_launches_with_madnis_options(tmp_path, installed):
     # `mg5_aMC --mode=madnis_plugin`: launch after output (no DIR) and launch DIR, madnis's options passed on
     _mg5(tmp_path, "import model sm", "generate p p > t t~", "output madnis proc", "launch --nevents=300 --seed 11",

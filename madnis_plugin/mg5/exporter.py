@@ -38,13 +38,31 @@ def madnis_executable() -> str:
                          "`madnis mg5-install MG5_DIR` from the environment madnis is installed in)")
 
 
+def flat_legs(proc) -> list[int]:
+    """The PDG ids of a process with each decaying final-state particle replaced by its
+    decay products (recursively), in place, as madnis writes a decay chain."""
+    ninitial = proc.get_ninitial()
+    legs = [leg.get("id") for leg in proc.get("legs")]
+    chains = list(proc.get("decay_chains") or [])
+    out = legs[:ninitial]
+    for pdg in legs[ninitial:]:
+        decay = next((d for d in chains if d.get("legs")[0].get("id") == pdg), None)
+        if decay is None:
+            out.append(pdg)
+        else:
+            chains.remove(decay)
+            out += flat_legs(decay)[1:]
+    return out
+
+
 def group_record(group) -> dict:
-    """One subprocess group MG5 generated: its name and every flavour assignment."""
+    """One subprocess group MG5 generated: its name and every flavour assignment (decay
+    chains flattened)."""
     matrix_elements = group.get("matrix_elements") if "matrix_elements" in group else [group]
     processes, ninitial = [], 2
     for me in matrix_elements:
         for proc in me.get("processes"):
-            legs = [leg.get("id") for leg in proc.get("legs")]
+            legs = flat_legs(proc)
             ninitial = proc.get_ninitial()
             processes.append(legs)
             if me.get("has_mirror_process"):
