@@ -9,17 +9,20 @@ sum over all colours |sum_p a_p C_p|^2 must equal J^† CF J with J_k = sum_p c_
 from __future__ import annotations
 
 import itertools
+import os
 import string
 from fractions import Fraction
 
 import numpy as np
 import pytest
 from _tree_amplitudes import FABC, TA
+from conftest import DATA
 
 from madnis_plugin import models
 from madnis_plugin.codegen.program import build_program
 from madnis_plugin.colour import colour_matrix
 from madnis_plugin.colour.algebra import parse_colour
+from madnis_plugin.models.ufo import load_ufo
 from madnis_plugin.process.diagrams import generate_diagrams
 
 T, F = TA, FABC  # Gell-Mann T^a and f^abc, built once in tests/_tree_amplitudes.py
@@ -57,7 +60,8 @@ def _piece_tensor(model, d, groups, choice, n_external) -> np.ndarray:
         internal: dict[int, str] = {}
         for fname, idx in parse_colour(groups[k][choice[k]]):
             ids = [internal.setdefault(i, next(letters)) if i < 0 else name(dv.lines[i]) for i in idx]
-            operands.append({"Identity": np.eye(3), "T": T, "f": F}[fname])
+            octet = fname == "Identity" and model.particle(dv.vertex.particles[idx[0]]).colour == 8
+            operands.append({"Identity": np.eye(8 if octet else 3), "T": T, "f": F}[fname])
             subs.append("".join(ids))
     ext = [name(leg) for leg in range(n_external) if abs(model.particle(d.pdg_ids[leg]).colour) != 1]
     return np.einsum(",".join(subs) + "->" + "".join(ext), *operands) if operands else np.ones(())
@@ -79,6 +83,23 @@ def brute_force_tensors(model, diagrams, n_external):
      "u g > u g g", "u u~ > e+ e- g g"],
 )
 def test_flow_decomposition_reproduces_the_explicit_colour_sum(sm, process):
+    _check_flow_decomposition(sm, process)
+
+
+@pytest.mark.parametrize("process", ["g g > h g", "g g > h g g", "u u~ > h g g"])
+def test_flow_decomposition_with_effective_gluon_vertices(process):
+    # delta^ab of two gluons (g g h) and f f products with summed indices (g g g g h)
+    model = load_ufo(DATA / "ufo" / "sm_zprime_ufo", plugins=[DATA / "ufo" / "ggh_eft_plugin"])
+    _check_flow_decomposition(model, process)
+
+
+@pytest.mark.skipif(not os.environ.get("MG5_HOME"), reason="needs MG5's models/MSSM_SLHA2 (MG5_HOME)")
+def test_flow_decomposition_with_summed_triplet_indices():
+    # the g g squark squark vertex T(a,i,-1) T(b,-1,j) + T(b,i,-1) T(a,-1,j)
+    _check_flow_decomposition(models.load("MSSM_SLHA2"), "g g > su1 su1~")
+
+
+def _check_flow_decomposition(sm, process):
     ini, _, fin = process.partition(">")
     ids = [sm.particle(x).pdg for x in ini.split() + fin.split()]
     diagrams = generate_diagrams(sm, ids)

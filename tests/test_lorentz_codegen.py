@@ -11,6 +11,7 @@ What is checked, against what:
   added to the SM + Z' as MG5's `add model` does): Ward identities of every gluon,
   Lorentz invariance, diagram counts against MG5's for the same vertices, the alpha_s
   power of couplings with GH ~ g_s^2;
+- a four-fermion contact vertex against the heavy-vector exchange it is the limit of;
 - with MG5 3.5.7 (MG5_HOME): sm + `add model hgg_plugin`, g g > h g and g g > h g g,
   diagram counts and |M|^2 against MG5's standalone output (tests/data/mg5_hgg).
 """
@@ -154,8 +155,7 @@ def test_gordon_form_of_the_photon_vertex_equals_gamma_mu(tmp_path):
     ("spins", "structure", "particles", "message"),
     [
         ("[2, 2, 3]", "Gamma(3,2,1)*Mass(1)", "P.e__plus__, P.e__minus__, P.a", r"Gamma\(3,2,1\)\*Mass\(1\)'.*Mass"),
-        ("[2, 2, 2, 2]", "Identity(2,1)*Identity(4,3)", "P.e__plus__, P.e__minus__, P.mu__plus__, P.mu__minus__",
-         "4 fermion legs"),
+        ("[2, 2, 2, 1]", "Identity(2,1)", "P.e__plus__, P.e__minus__, P.mu__plus__, P.H", "3 fermion legs"),
     ],
 )
 def test_a_vertex_without_generated_routines_is_an_error_naming_it(tmp_path, spins, structure, particles, message):
@@ -279,6 +279,28 @@ def test_sm_plus_hgg_plugin_equals_mg5_standalone(name):
     np.testing.assert_allclose(process.matrix_element(p).numpy(), want, rtol=1e-12)
 
 
+@pytest.mark.skipif(not MG5_HOME, reason="needs MG5's models/MSSM_SLHA2 (MG5_HOME)")
+def test_mssm_squarks_from_gluons_obey_the_ward_identity():
+    # the squark-squark-gluon vertex (P(1,2) - P(1,3)) is generated; g g squark squark is VVSS
+    from madnis_plugin import models
+
+    mssm = models.load("MSSM_SLHA2")
+    me = MatrixElement.from_process(mssm, "g g > su1 su1~")
+    assert me.program.n_diagrams == 4 and any(c.routine.startswith("lor_VSS") for c in me.program.amplitudes)
+    p = _points(me, 3000.0, 10, seed=6)
+    typical = _me2(me, p, all_helicities=True)
+    for leg in (0, 1):
+        assert np.sqrt(np.abs(_me2(me, p, all_helicities=True, gauge_leg=leg)) / typical).max() < 1e-10
+
+
+@pytest.mark.skipif(not MG5_HOME, reason="needs MG5's models/MSSM_SLHA2 (MG5_HOME)")
+@pytest.mark.parametrize(("process", "where"), [("e+ e- > n1 n1", "process"), ("u u~ > su1 su1~", "build")])
+def test_majorana_fermions_are_refused_loudly(process, where):
+    # external ones at the process line; a gluino propagator when the matrix element is built
+    with pytest.raises((CardError, ValueError), match="Majorana"):
+        Process.from_string(process, model="MSSM_SLHA2").matrix_elements().build("cpu")
+
+
 # --- CUDA -----------------------------------------------------------------------------------------
 
 
@@ -296,3 +318,50 @@ def test_generated_routines_on_cuda_equal_cpu(heft):
         me = _element(heft, process)
         p = torch.from_numpy(_points(me, 800.0, 2048, seed=9))
         torch.testing.assert_close(me.evaluate(p.cuda()).me2.cpu(), me.evaluate(p).me2, rtol=1e-12, atol=0)
+
+
+# --- four-fermion vertices ---------------------------------------------------------------------------
+
+
+def test_four_fermion_contact_vertex_equals_heavy_vector_exchange(tmp_path):
+    # Z' exchange between the e and mu lines at s << MZp^2 is the contact interaction
+    # (i/MZp^2) sum_XY c_X c_Y (ebar gamma P_X e)(mubar gamma_mu P_Y mu), c_X the Z' vertex factors
+    # (FFV2 = gamma P_L, FFV4 = gamma (P_L + 2 P_R): c_L = ZeL + ZeR, c_R = 2 ZeR); here MZp = 3 TeV
+    folder = _copy(tmp_path, UFO)
+    zp_e = ("V_9 = Vertex(name='V_9',\n    particles=[P.e__plus__, P.e__minus__, P.Zp],\n    color=['1'],\n"
+            "    lorentz=[L.FFV2, L.FFV4],\n    couplings={(0,0): C.GC_ZeL, (0,1): C.GC_ZeR})\n")
+    text = (folder / "vertices.py").read_text()
+    assert zp_e in text
+    (folder / "vertices.py").write_text(text.replace(zp_e, "") + (
+        "\nV_ct = Vertex(name='V_ct', particles=[P.e__plus__, P.e__minus__, P.mu__plus__, P.mu__minus__],\n"
+        "    color=['1'], lorentz=[L.FFFF_LL, L.FFFF_LR, L.FFFF_RL, L.FFFF_RR],\n"
+        "    couplings={(0,0): C.GC_LL, (0,1): C.GC_LR, (0,2): C.GC_RL, (0,3): C.GC_RR})\n"))
+    chiral = {"L": "ProjM", "R": "ProjP"}
+    with open(folder / "lorentz.py", "a") as fh:
+        fh.writelines(f"\nFFFF_{x}{y} = Lorentz(name='FFFF_{x}{y}', spins=[2, 2, 2, 2], "
+                      f"structure='Gamma(-1,2,-2)*{chiral[x]}(-2,1)*Gamma(-1,4,-3)*{chiral[y]}(-3,3)')\n"
+                      for x in "LR" for y in "LR")
+    zel = "complex(0,1)*ee/(sw*cw)*((-1/2.) - (-1)*sw2) - (-complex(0,1)*ee/(sw*cw)*(-1)*sw2)/(2)"
+    zer = "(-complex(0,1)*ee/(sw*cw)*(-1)*sw2)/(2)"
+    c = {"L": f"(({zel}) + ({zer}))", "R": f"(2*({zer}))"}
+    with open(folder / "couplings.py", "a") as fh:
+        fh.writelines(f"\nGC_{x}{y} = Coupling(name='GC_{x}{y}', value='complex(0,1)*{c[x]}*{c[y]}/MZp**2', "
+                      "order={'QED':2})\n" for x in "LR" for y in "LR")
+    contact, exchange = load_ufo(folder), load_ufo(UFO)
+    (ct,) = [v for v in contact.vertices if len(v.particles) == 4 and "e-" in v.particles]
+    assert ct.lorentz == "GEN:FFFF" and ct.fermion_lines == 2
+    mzp = 3000.0
+    for model in (contact, exchange):
+        model.set_param("MZp", mzp)
+    for process, n in (("e+ e- > mu+ mu-", 3), ("e+ e- > mu+ mu- a", 12)):
+        me_c = MatrixElement.from_process(contact, process, orders="QED<=4")
+        me_x = MatrixElement.from_process(exchange, process)
+        assert me_c.program.n_diagrams == me_x.program.n_diagrams == n  # gamma, Z and (contact or Z')
+        p = reference_points(me_x, 500.0, 8, seed=4)
+        got, want = me_c.evaluate(p).me2.numpy(), me_x.evaluate(p).me2.numpy()
+        exchange.set_param("MZp", 1e9)  # the Z' decoupled: what the contact term adds to
+        sm = MatrixElement.from_process(exchange, process).evaluate(p).me2.numpy()
+        exchange.set_param("MZp", mzp)
+        assert np.all(np.abs(want / sm - 1) > 1e-4)
+        # the contact term reproduces the Z' effect up to O(s/MZp^2) = 0.03
+        np.testing.assert_array_less(np.abs(got - want), 0.06 * np.abs(want - sm))

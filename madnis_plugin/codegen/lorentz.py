@@ -20,8 +20,8 @@ of the others (momentum conservation at the vertex).
 Input structures are in *our* slot convention: index k + 1 is slot k of
 `madnis_plugin.models.model.Vertex.particles` and ``P(mu, k + 1)`` the momentum flowing
 into the vertex along slot k (`madnis_plugin.models.lorentz_fit.to_incoming` rewrites a
-UFO structure so). With fermions, slot 0 is the psibar end (row spinor) and slot 1 the
-psi end (column spinor), as for FFV and FFS.
+UFO structure so). Fermion slots come first, in pairs: slot 2i is the psibar end (row
+spinor) and slot 2i + 1 the psi end (column spinor) of fermion line i, as for FFV and FFS.
 
 This module knows nothing of diagrams; `madnis_plugin.codegen.program` decides which
 routine each vertex of a diagram calls.
@@ -175,8 +175,8 @@ class LorentzRoutines:
             comp = idx[axis] if axis is not None else 0
             body.append(f"    j.w[{comp}] += ({coef}) * ({self._product(idx, free)});")
         if spin == 2:
-            # slot 0 is the psibar end: opening it leaves a column spinor; slot 1, a row spinor
-            body.append(f"    propagate_fermion_{'col' if free == 0 else 'row'}(j, m, width);")
+            # an even slot is a psibar end: opening it leaves a column spinor; an odd slot, a row spinor
+            body.append(f"    propagate_fermion_{'col' if free % 2 == 0 else 'row'}(j, m, width);")
         else:
             body.append(f"    {_PROPAGATE[spin]}(j, m, width);")
         body.append("    return j;")

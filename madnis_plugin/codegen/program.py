@@ -178,9 +178,9 @@ class _Builder:
             incoming = i < self.n_initial
             vertex, slot = slot_of[i]
             if part.spin == 2:
-                if not vertex.fermion_line or slot > 1:
+                if slot >= 2 * vertex.fermion_lines:
                     raise ValueError(f"fermion leg {i} enters a {vertex.lorentz} vertex")
-                column = slot == 1
+                column = slot % 2 == 1
                 kind = ("u" if incoming else "v") if column else ("vbar" if incoming else "ubar")
             else:
                 kind = {1: "scalar", 3: "vector"}[part.spin]
@@ -319,6 +319,12 @@ def build_program(model: Model, diagrams: Sequence[Diagram], t_channel_width: bo
     """The amplitude program of one subprocess from its diagrams (at least one)."""
     if not diagrams:
         raise ValueError("a matrix element needs at least one diagram")
+    for d in diagrams:
+        for pdg in (*d.pdg_ids, *(p.pdg for p in d.propagators)):
+            part = model.particle(pdg)
+            if part.is_fermion and part.self_conjugate:
+                raise ValueError(f"{part.name} is a Majorana fermion: madnis's fermion flow covers Dirac fermions "
+                                 "only (no fermion-number-violating vertices)")
     b = _Builder(model, diagrams, t_channel_width)
     legs = b.legs()
     external = [b.external_call(leg) for leg in legs]  # registers external masses first

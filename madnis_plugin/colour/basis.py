@@ -77,10 +77,15 @@ def diagram_flows(
             li = v.lines[slot]
             if col == 8 and (li < n_external or made_by[li] == k):
                 n_gluon_lines += 1  # count each line once: at its external end or its maker
-        n_gluon_lines += len({i for _, idx in factors[k] for i in idx if i < 0})
+        # summed adjoint indices inside the vertex (f f products, T^e T^e); summed triplet
+        # indices (T(a,i,-1) T(b,-1,j)) are no gluon line
+        n_gluon_lines += len({i for name, idx in factors[k]
+                              for i in (idx if name == "f" else idx[:1] if name == "T" else ()) if i < 0})
     u1_lines = sorted(li for li, n in t_ends.items() if n == 2)
 
     def quark(k: int, slot: int) -> Slot:
+        if slot < 0:  # a summed triplet index inside the vertex: T(a,i,-1) T(b,-1,j)
+            return ("d", k, slot)
         li = vertices[k].lines[slot]
         if li < n_external:
             return ("c", li) if vertices[k].colours[slot] == 3 else ("r", li)

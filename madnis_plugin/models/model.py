@@ -169,7 +169,8 @@ class Vertex:
     `lorentz` is the class (FFV, FFS, VVV, VVVV, VVS, VVSS, SSS, SSSS); `terms` hold the
     couplings. For FFV and FFS the terms are the left- and right-handed pieces
     (structures ``FFV_L``/``FFV_R``, ``FFS_L``/``FFS_R``); a zero coupling is left out.
-    A generic vertex (class ``GEN:`` + one letter per slot, S/F/V, fermions first) has
+    A generic vertex (class ``GEN:`` + one letter per slot, S/F/V, fermions first, in
+    (psibar, psi) pairs, one per fermion line) has
     UFO Lorentz expressions as term structures, in our slot numbering (index k + 1 is
     slot k) with incoming momenta; its routines are generated
     (`madnis_plugin.codegen.lorentz`).
@@ -180,9 +181,11 @@ class Vertex:
     terms: tuple[VertexTerm, ...]
 
     @property
-    def fermion_line(self) -> bool:
-        """Slots 0 and 1 are the psibar and psi ends of a fermion line (FFV, FFS, GEN:FF...)."""
-        return self.lorentz.removeprefix("GEN:").startswith("FF")
+    def fermion_lines(self) -> int:
+        """How many fermion lines pass through: slots 2i and 2i + 1 are the psibar and psi
+        ends of line i (FFV and FFS: one; GEN:FFFF...: two)."""
+        cls = self.lorentz.removeprefix("GEN:")
+        return (len(cls) - len(cls.lstrip("F"))) // 2
 
     @property
     def orders(self) -> dict[str, int]:

@@ -473,8 +473,8 @@ class _Builder:
             raise UFOError(f"{label}: a leg of spin 2S+1 = {bad[0]}; generated routines cover scalars, "
                            "spin-1/2 fermions and vectors")
         n_f = sum(1 for s in spins if s == 2)
-        if n_f not in (0, 2):
-            raise UFOError(f"{label}: {n_f} fermion legs; generated routines cover vertices with one fermion line")
+        if n_f % 2:
+            raise UFOError(f"{label}: {n_f} fermion legs")
         perm = _slot_order(spins, ufo_parts, vectors_first=True)
         slot_of = [perm.index(k) for k in range(len(perm))]
         our_spins = tuple(spins[i] for i in perm)
@@ -538,19 +538,21 @@ def _fold(expr: str, constants: Mapping[str, Any]) -> str:
 
 
 def _slot_order(spins: Sequence[int], ufo_parts: Sequence[Particle], vectors_first: bool) -> list[int]:
-    """perm[our slot] = UFO slot (0-based): the fermions first, the psibar end in slot 0,
+    """perm[our slot] = UFO slot (0-based): the fermions first, in (psibar, psi) pairs,
     then (with `vectors_first`) vectors before scalars, else UFO's order.
 
-    The spinor row (psibar) of a UFO vertex is the outgoing fermion (pdg > 0), our leg 0
-    its antiparticle; where that does not decide (Majorana), UFO's order (psi, psibar) does.
+    The fermion lines are UFO's fermion legs taken in pairs in their order (legs 1, 2 and
+    3, 4 of a four-fermion vertex, as MG5's ALOHA pairs them). The spinor row (psibar) of
+    a line is its outgoing fermion (pdg > 0), whose antiparticle enters our psibar slot;
+    where that does not decide (Majorana), UFO's order (psi, psibar) does.
     """
     n = len(spins)
     f = [i for i in range(n) if spins[i] == 2]
     head: list[int] = []
-    if f:
-        pos = [i for i in f if ufo_parts[i].pdg > 0]
-        row = pos[0] if len(pos) == 1 else f[1]
-        head = [row, f[0] if row == f[1] else f[1]]
+    for a, b in zip(f[0::2], f[1::2], strict=True):
+        pos = [i for i in (a, b) if ufo_parts[i].pdg > 0]
+        row = pos[0] if len(pos) == 1 else b
+        head += [row, a if row == b else b]
     rest = [i for i in range(n) if spins[i] != 2]
     if vectors_first:
         rest.sort(key=lambda i: -spins[i])

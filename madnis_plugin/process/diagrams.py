@@ -583,8 +583,8 @@ def _fermion_flow(vertices: list[DiagramVertex], n: int) -> tuple[tuple[tuple[in
     """Follow each fermion line from its psi end to its psibar end; see the module docstring."""
     nxt: dict[int, tuple[int, DiagramVertex]] = {}  # line entering a vertex at its psi slot -> psibar line
     for dv in vertices:
-        if dv.vertex.fermion_line:
-            nxt[dv.lines[1]] = (dv.lines[0], dv)
+        for k in range(dv.vertex.fermion_lines):
+            nxt[dv.lines[2 * k + 1]] = (dv.lines[2 * k], dv)
     lines = []
     for start in range(n):
         if start not in nxt:

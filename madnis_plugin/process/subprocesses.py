@@ -155,10 +155,10 @@ class _Conservation:
             return x
 
         for v in model.vertices:
-            if v.fermion_line:
-                # slot 0 is an antifermion, slot 1 a fermion: link the fermion species
-                a = model.anti(v.particles[0])
-                b = model.particle(v.particles[1])
+            for k in range(v.fermion_lines):
+                # slot 2k is an antifermion, slot 2k + 1 a fermion: link the fermion species
+                a = model.anti(v.particles[2 * k])
+                b = model.particle(v.particles[2 * k + 1])
                 fa = a.name if a.pdg > 0 else a.anti_name
                 fb = b.name if b.pdg > 0 else b.anti_name
                 parent[find(fa)] = find(fb)
