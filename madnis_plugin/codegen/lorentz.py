@@ -116,25 +116,62 @@ class LorentzRoutines:
     def _axes(self) -> list[int]:
         return [k for k, s in enumerate(self.spins) if s != 1]
 
-    def _terms(self, free: int | None, couplings: Sequence[str]) -> list[tuple[tuple[int, ...], str]]:
-        """(index tuple, C++ coefficient) of every non-zero component; the sign of lowering
-        each contracted vector index is folded in (the open slot's index stays upper)."""
-        keys = sorted(set().union(*(c.keys() for c in self.components)))
-        out = []
-        for idx in keys:
+    def _contracted(self, k: int, free: int | None) -> dict[tuple[int, ...], Poly]:
+        """The components of structure k with the sign of lowering each contracted vector
+        index folded in (the open slot's index stays upper)."""
+        out = {}
+        for idx, poly in self.components[k].items():
             sign = 1.0
             for axis, slot in enumerate(self._axes):
                 if self.spins[slot] == 3 and slot != free:
                     sign *= METRIC_SIGN[idx[axis]]
-            coef = _coefficient_cpp([c.get(idx) for c in self.components], couplings, sign)
-            if coef is not None:
-                out.append((idx, coef))
+            out[idx] = scale(poly, sign)
         return out
 
-    def _product(self, idx: tuple[int, ...], free: int | None) -> str:
-        index_of = dict(zip(self._axes, idx, strict=True))
-        factors = [f"w{k}.w[{index_of.get(k, 0)}]" for k in range(len(self.spins)) if k != free]
-        return " * ".join(factors)
+    def _nested(self, comps: dict[tuple[int, ...], Poly], slots: Sequence[int]) -> str | None:
+        """C++ for sum_idx comps[idx] prod_s w_s[idx_s] over the contracted `slots` (all
+        non-scalar slots but the open one), nested one slot at a time (Horner-like), so each
+        wavefunction component multiplies a partial sum once; None when all are zero."""
+        axis_of = {slot: self._axes.index(slot) for slot in slots}
+
+        def times(x: str, poly: Poly) -> str | None:
+            # x * poly, with the unit factors 1, -1, i, -i written without a multiplication
+            re, im = _poly_cpp(poly, "re"), _poly_cpp(poly, "im")
+            if im is None:
+                return None if re is None else {"1.0": x, "-1.0": f"(-{x})"}.get(re, f"{x} * ({re})")
+            if re is None:
+                return {"1.0": f"times_i({x})", "-1.0": f"times_minus_i({x})"}.get(im, f"times_i({x} * ({im}))")
+            return f"{x} * cplx({re}, {im})"
+
+        def nest(items: list[tuple[tuple[int, ...], Poly]], depth: int) -> str | None:
+            slot = slots[depth]
+            groups: dict[int, list] = {}
+            for idx, poly in items:
+                groups.setdefault(idx[axis_of[slot]], []).append((idx, poly))
+            parts = []
+            for v, group in sorted(groups.items()):
+                x = f"w{slot}.w[{v}]"
+                if depth + 1 == len(slots):
+                    ((_, poly),) = group
+                    part = times(x, poly)
+                else:
+                    inner = nest(group, depth + 1)
+                    part = None if inner is None else f"{x} * {inner}"
+                if part is not None:
+                    parts.append(part)
+            return f"({' + '.join(parts)})" if parts else None
+
+        items = [(idx, poly) for idx, poly in comps.items() if poly]
+        if not items:
+            return None
+        if not slots:  # only scalar legs besides the open one: the single component
+            ((_, poly),) = items
+            re, im = _poly_cpp(poly, "re"), _poly_cpp(poly, "im")
+            return f"cplx({re or '0.0'}, {im or '0.0'})"
+        return nest(items, 0)
+
+    def _scalar_factor(self, free: int | None) -> str:
+        return "".join(f"w{k}.w[0] * " for k, s in enumerate(self.spins) if s == 1 and k != free)
 
     def _signature(self, free: int | None) -> tuple[str, str]:
         n_c = len(self.structures)
@@ -144,36 +181,46 @@ class LorentzRoutines:
         return ", ".join(wfs + cps + extra), ", ".join(f"c{k}" for k in range(n_c))
 
     def _momenta(self, free: int | None) -> list[str]:
+        """Declarations of the leg momenta the structures use (P_k of slot k - 1)."""
+        used = {k for comps in self.components for poly in comps.values() for mono in poly for k, _ in mono}
         lines = []
         for k in range(len(self.spins)):
-            if k != free:
+            if k != free and k + 1 in used:
                 lines.append(f"    const double* P{k + 1} = w{k}.p;")
-        if free is not None:
+        if free is not None and free + 1 in used:
             lines.append(f"    const double P{free + 1}[4] = {{-j.p[0], -j.p[1], -j.p[2], -j.p[3]}};")
         return lines
 
     def amplitude_code(self) -> str:
         args, _ = self._signature(None)
-        cs = [f"c{k}" for k in range(len(self.structures))]
-        body = self._momenta(None) + ["    cplx a(0.0);"]
-        for idx, coef in self._terms(None, cs):
-            body.append(f"    a += ({coef}) * ({self._product(idx, None)});")
-        body.append("    return a;")
+        body = self._momenta(None)
+        sums = []
+        for k in range(len(self.structures)):
+            inner = self._nested(self._contracted(k, None), self._axes)
+            if inner is not None:
+                sums.append(f"c{k} * {inner}")
+        body.append(f"    return {self._scalar_factor(None)}({' + '.join(sums) or 'cplx(0.0)'});")
         return "\n".join([f"MADNIS_HELAS_FN cplx {self.amplitude_name()}({args}) {{", *body, "}"])
 
     def current_code(self, free: int) -> str:
         args, _ = self._signature(free)
-        cs = [f"c{k}" for k in range(len(self.structures))]
         others = [k for k in range(len(self.spins)) if k != free]
         spin = self.spins[free]
         body = ["    Wf j;", "    for (int mu = 0; mu < 4; ++mu) {",
                 "        j.p[mu] = " + " + ".join(f"w{k}.p[mu]" for k in others) + ";",
                 "        j.w[mu] = cplx(0.0);", "    }"]
         body += self._momenta(free)
+        contracted = [s for s in self._axes if s != free]
         axis = self._axes.index(free) if spin != 1 else None
-        for idx, coef in self._terms(free, cs):
-            comp = idx[axis] if axis is not None else 0
-            body.append(f"    j.w[{comp}] += ({coef}) * ({self._product(idx, free)});")
+        for comp in range(4 if axis is not None else 1):
+            sums = []
+            for k in range(len(self.structures)):
+                comps = {idx: p for idx, p in self._contracted(k, free).items() if axis is None or idx[axis] == comp}
+                inner = self._nested(comps, contracted)
+                if inner is not None:
+                    sums.append(f"c{k} * {inner}")
+            if sums:
+                body.append(f"    j.w[{comp}] = {self._scalar_factor(free)}({' + '.join(sums)});")
         if spin == 2:
             # an even slot is a psibar end: opening it leaves a column spinor; an odd slot, a row spinor
             body.append(f"    propagate_fermion_{'col' if free % 2 == 0 else 'row'}(j, m, width);")
