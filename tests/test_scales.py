@@ -11,9 +11,11 @@ import torch
 from _alphas_reference import alphas_two_loop
 from conftest import requires_cuda
 
+from madnis_plugin import models
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.integrand.running_alphas import RunningAlphas
 from madnis_plugin.integrand.scales import Scales
+from madnis_plugin.process.diagrams import generate_diagrams
 
 MT = 173.0
 
@@ -132,6 +134,29 @@ def test_w_plus_two_soft_jets_scale_is_the_w_transverse_mass():
     # Hard jets: the W (m_T ~ 340 GeV) joins a beam before the 400 GeV jets; the scales
     # lie between the W's m_T and the jets' pT.
     assert np.all((mu[:, 1] > mt_of(hard[2])) & (mu[:, 1] < 400.0))
+
+
+def test_q_g_channel_with_the_w_and_quark_from_one_quark_has_their_transverse_mass():
+    # g u > W+ g d with a soft d. Clustered freely, the d joins the gluon beam (g → d d~) and
+    # both jets stay jets; along the diagram where W+ and d come from one s-channel u (and the
+    # gluon is exchanged in the t-channel) the d is merged with the W, at a vertex without
+    # QCD, so only the gluon is a jet. MG5 then uses that diagram in its channel: μR = μF =
+    # m_T of the W + d system.
+    pdg = [21, 2, 24, 21, 1]
+    mw = 80.419
+    final = np.array([leg(0.0, 0.3, 0.0, mw), leg(60.0, -1.0, 2.5), leg(20.0, 0.5, 0.0)])
+    final[0, 1:3] = -(final[1, 1:3] + final[2, 1:3])
+    final[0, 0] = math.sqrt(mw**2 + final[0, 1:] @ final[0, 1:])
+    ev = from_final(final)
+    diagrams = generate_diagrams(models.load("sm"), pdg)
+    shape = {(frozenset(p.legs), p.channel) for p in diagrams[0].propagators}
+    assert shape == {(frozenset({2, 4}), "s"), (frozenset({0, 3}), "t")}
+    s = Scales.from_run_card(DEFAULT, pdg, diagrams=diagrams)
+    mom = torch.from_numpy(np.stack([ev]))
+    channel = torch.stack(s.for_channel(0).compute(mom)).numpy()[:, 0]
+    np.testing.assert_allclose(channel, [mt_of(ev[2] + ev[4])] * 3, rtol=1e-12)
+    free = torch.stack(s.compute(mom)).numpy()[:, 0]
+    assert abs(free[1] / channel[1] - 1) > 0.05
 
 
 def test_fixed_choices_are_the_hand_computed_sums():

@@ -88,3 +88,51 @@ def test_free_clustering_alone_is_mg5_scale_on_272_events(wpjj_agreeing):
     # q g > W+ q' g) come from channels where MG5 reclusters along the channel's diagram, e.g.
     # μF = m_T of the W + quark system when the W and the quark come from one s-channel quark.
     assert sum(None in channels for channels in wpjj_agreeing) == 272
+
+
+@pytest.mark.slow
+def test_share_of_events_with_the_free_clustering_scale_follows_the_channel_probabilities(wpjj_events,
+                                                                                          wpjj_agreeing):
+    # MG5 generates an event at x in channel c with probability ∝ α_c(x)·f_a f_b(μF_c)·αs(μR_c)²
+    # (α_c = |A_c|²/Σ|A|²). If our per-channel scales are MG5's, the number of events whose
+    # scale is the free clustering's is Σ_events P(a channel whose scale is the free one | x).
+    from madnis_plugin import pdf as pdf_module
+    from madnis_plugin.process.process import Process
+
+    card = RunCard.from_file(DATA / "mg5" / "run_card.dat")
+    alphas = RunningAlphas(alpha_mz=0.130)
+    proc = Process.from_string("p p > w+ j j")
+    pdf = pdf_module.load()
+    flavours = {tuple(f): (k, m) for k, s in enumerate(proc.subprocesses) for f, m in zip(s.flavours, s.mirrored)}
+    expected = variance = 0.0
+    for e in wpjj_events:
+        pdg = tuple(e["pdg"])
+        flavour = next(f for f in flavours if f[:2] == pdg[:2] and sorted(f[2:]) == sorted(pdg[2:]))
+        k, mirrored = flavours[flavour]
+        perm = [0, 1]
+        for x in flavour[2:]:  # our final-state order
+            perm.append(next(j for j in range(2, len(pdg)) if pdg[j] == x and j not in perm))
+        momenta = torch.tensor([e["p"]], dtype=torch.float64)[:, perm]
+        if mirrored:  # the matrix element's leg 1 is beam 2's parton
+            momenta = momenta[:, [1, 0, *range(2, len(pdg))]]
+        sub = proc.subprocesses[k]
+        amp2 = proc.diagram_weights(momenta, subprocess=k)[0]
+        scales = Scales.from_run_card(card, list(sub.pdg_ids), alphas=alphas, diagrams=sub.diagrams)
+        x = [torch.tensor([e["p"][b][0] / float(card["ebeam1" if b == 0 else "ebeam2"])], dtype=torch.float64)
+             for b in (0, 1)]
+        free = [float(v[0]) for v in scales.compute(momenta)]
+        weight = same = 0.0
+        for info in sub.channel_info:
+            mu = [float(v[0]) for v in scales.for_channel(info.diagram).compute(momenta)]
+            mu_f = (mu[2], mu[1]) if mirrored else (mu[1], mu[2])  # per beam
+            lumi = 1.0
+            for b in (0, 1):
+                lumi *= float(pdf.xfxQ2(pdg[b], x[b], torch.tensor([mu_f[b] ** 2], dtype=torch.float64))[0])
+            w = float(amp2[info.diagram]) * lumi * float(alphas(torch.tensor([mu[0]], dtype=torch.float64))[0]) ** 2
+            weight += w
+            same += w if all(abs(a / b - 1) < 1e-12 for a, b in zip(mu, free)) else 0.0
+        expected += same / weight
+        variance += same / weight * (1 - same / weight)
+    observed = sum(None in channels for channels in wpjj_agreeing)
+    print(f"\nfree-clustering scale: {observed} events, expected {expected:.1f} ± {variance**0.5:.1f}")
+    assert abs(observed - expected) < 3 * variance**0.5, (observed, expected, variance**0.5)
