@@ -93,7 +93,8 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         cuts = Cuts.from_run_card(run_card, finals, masses)
         if sub.subprocess.decays:
             cuts = decay_chain_cuts(run_card, cuts, sub, process.model)
-        scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas, diagrams=sub.diagrams)
+        scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas, diagrams=sub.diagrams,
+                                      model=process.model)
         if sub.subprocess.decays and int(run_card["dynamical_scale_choice"]) == -1:
             scales = ProductionScales.of_subprocess(
                 lambda ids: Scales.from_run_card(run_card, ids, alphas=alphas), sub.pdg_ids, sub.subprocess.decays)

@@ -31,7 +31,9 @@ enum : int {
     kScaleMuF2 = 6,       // dsqrt_q2fact2
     kScaleMaxJetFlavor = 7,
     kScaleD = 8,          // the kT measure's D parameter (run_card 'd', 1 by default)
-    kNumScaleParams = 9,
+    kScaleBwCutoff = 9,   // bwcutoff: a resonance within bwcutoff widths of its mass is on-shell
+    kScaleSmallWidth = 10,  // small_width_treatment: widths below this × mass are raised to it
+    kNumScaleParams = 11,
 };
 
 constexpr int kScaleMaxLegs = 12;  // incoming + outgoing legs the clustering supports
@@ -161,10 +163,21 @@ MADNIS_HD int sc_combine_initial(int beam, int b) {
 // propagators as (leg mask, PDG id), bit k of the mask = leg k: an s-channel propagator by
 // its final legs and the particle flowing into them, a t-channel one by the legs on leg 0's
 // side and the particle flowing away from leg 0 (madnis_plugin/process/diagrams.py).
+// `mass_width` holds each propagator's mass and width (GeV), nullptr when unknown.
 struct ScDiagrams {
-    const int32_t* props = nullptr;  // [n_diagrams, n - 3, 2]
-    int n_diagrams = 0;              // 0: no diagrams, the SM combination rules decide
-    int channel = -1;                // diagram of the event's phase-space channel, -1: none
+    const int32_t* props = nullptr;       // [n_diagrams, n - 3, 2]
+    const double* mass_width = nullptr;   // [n_diagrams, n - 3, 2]
+    int n_diagrams = 0;                   // 0: no diagrams, the SM combination rules decide
+    int channel = -1;                     // diagram of the event's phase-space channel, -1: none
+};
+
+// The channel's on-shell resonances (myamp.f OnBW): its s-channel propagators with a width
+// whose legs' invariant mass is within bwcutoff widths of the mass (widths below
+// small_width_treatment × mass raised to that, and only if width/mass < 0.1). Not modelled:
+// MG5 keeps only one of a resonance and a daughter of the same flavour.
+struct ScResonances {
+    int mask[kScaleMaxLegs];
+    int n = 0;
 };
 
 constexpr int kScaleMaxNodes = 2 * kScaleMaxLegs;
@@ -204,15 +217,53 @@ MADNIS_HD double sc_dj(const double* pi, double m2i, const double* pj, double m2
     return fmax(m2i, m2j) + fmin(pt1, pt2) * 2.0 * (cosh(eta1 - eta2) - cphi) * inv_d2;
 }
 
-// First diagram (only diagram `only` when >= 0) that has a propagator `mask` and one for each
-// of merged[0 .. nmerged): the merge is allowed. Returns its index or -1; *mother gets the
-// propagator's id seen from `mask`'s side (antiparticle when `mask` is the other side).
+MADNIS_HD bool sc_has_resonance(const ScDiagrams& dg, int nprop, int full, int d, int mask) {
+    if (dg.mass_width == nullptr) return false;
+    const int32_t* row = dg.props + 2 * nprop * d;
+    for (int k = 0; k < nprop; ++k) {
+        const int pm = row[2 * k];
+        if ((pm == mask || full - pm == mask) && dg.mass_width[2 * (nprop * d + k) + 1] > 0.0) return true;
+    }
+    return false;
+}
+
+MADNIS_HD ScResonances sc_on_shell(const ScDiagrams& dg, int n, const double* pcm, double bwcutoff,
+                                   double small_width) {
+    ScResonances r;
+    if (dg.mass_width == nullptr || dg.channel < 0) return r;
+    const int nprop = n - 3;
+    for (int k = 0; k < nprop; ++k) {
+        const int m = dg.props[2 * (nprop * dg.channel + k)];
+        const double mass = dg.mass_width[2 * (nprop * dg.channel + k)];
+        const double width = fmax(dg.mass_width[2 * (nprop * dg.channel + k) + 1], mass * small_width);
+        if ((m & 3) != 0 || dg.mass_width[2 * (nprop * dg.channel + k) + 1] <= 0.0 || mass <= 0.0) continue;
+        double q[4] = {0, 0, 0, 0};
+        for (int l = 2; l < n; ++l)
+            if (m & (1 << l))
+                for (int c = 0; c < 4; ++c) q[c] += pcm[4 * l + c];
+        const double minv = sqrt(fmax(q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3], 0.0));
+        if (fabs(minv - mass) < bwcutoff * width && width / mass < 0.1) r.mask[r.n++] = m;
+    }
+    return r;
+}
+
+MADNIS_HD bool sc_is_resonance(const ScResonances& bw, int mask) {
+    for (int b = 0; b < bw.n; ++b)
+        if (bw.mask[b] == mask) return true;
+    return false;
+}
+
+// First diagram (only diagram `only` when >= 0) that has a propagator `mask`, one for each of
+// merged[0 .. nmerged) and a resonance at each on-shell one: the merge is allowed. Returns
+// its index or -1; *mother gets the propagator's id seen from `mask`'s side (antiparticle
+// when `mask` is the other side).
 MADNIS_HD int sc_find_diagram(const ScDiagrams& dg, int nprop, int full, const int* merged, int nmerged, int mask,
-                              int only, int* mother) {
+                              int only, const ScResonances& bw, int* mother) {
     const int first = only >= 0 ? only : 0, last = only >= 0 ? only + 1 : dg.n_diagrams;
     for (int d = first; d < last; ++d) {
         const int32_t* row = dg.props + 2 * nprop * d;
         bool all = true;
+        for (int b = 0; b < bw.n && all; ++b) all = sc_has_resonance(dg, nprop, full, d, bw.mask[b]);
         int id = 0;
         for (int m = -1; m < nmerged && all; ++m) {
             const int want = m < 0 ? mask : merged[m];
@@ -242,8 +293,10 @@ MADNIS_HD int sc_find_diagram(const ScDiagrams& dg, int nprop, int full, const i
 // incoming pair's rest frame with that line rotated onto +z. A merged object's mass² is the
 // larger of its daughters'. Allowed pairs: with diagrams, those of a diagram that has all
 // earlier merges too (only diagram `only` when >= 0, MG5's chcluster); without, the SM rules.
+// Two final objects that make an on-shell resonance (bw) have their invariant mass² as
+// measure, and the merged object that mass².
 MADNIS_HD ScHistory sc_cluster(const double* pcm, const int32_t* pdg, int n, int maxjetflavor, double d_param,
-                               const ScDiagrams& dg, int only) {
+                               const ScDiagrams& dg, int only, const ScResonances& bw) {
     ScHistory h;
     h.nsteps = n - 2;
     double mom[kScaleMaxNodes][4], mass2[kScaleMaxNodes];
@@ -271,13 +324,19 @@ MADNIS_HD ScHistory sc_cluster(const double* pcm, const int32_t* pdg, int n, int
                 const int oj = live[j];
                 int mother = 0;
                 if (use_diagrams) {
-                    if (sc_find_diagram(dg, nprop, full, merged, step, mask[oi] | mask[oj], only, &mother) < 0) continue;
+                    if (sc_find_diagram(dg, nprop, full, merged, step, mask[oi] | mask[oj], only, bw, &mother) < 0) {
+                        continue;
+                    }
                 } else {
                     mother = j >= 2 ? sc_combine(h.id[oi], h.id[oj]) : sc_combine_initial(h.id[oj], h.id[oi]);
                     if (mother == 0) continue;
                 }
                 double m;
-                if (j >= 2) {
+                if (j >= 2 && sc_is_resonance(bw, mask[oi] | mask[oj])) {
+                    double q[4];
+                    for (int c = 0; c < 4; ++c) q[c] = mom[oi][c] + mom[oj][c];
+                    m = q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3];
+                } else if (j >= 2) {
                     m = sc_dj(mom[oi], mass2[oi], mom[oj], mass2[oj], maxjetflavor, inv_d2);
                 } else {
                     m = sc_djb(mom[oi]);
@@ -322,6 +381,7 @@ MADNIS_HD ScHistory sc_cluster(const double* pcm, const int32_t* pdg, int n, int
             }
         } else {
             for (int c = 0; c < 4; ++c) mom[x][c] = mom[oj][c] + mom[oi][c];
+            if (sc_is_resonance(bw, mask[x])) mass2[x] = best;
             if (nleft - 1 <= 3) {
                 h.mt2last = sqrt(sc_djb(mom[oj]) * sc_djb(mom[oi]));
                 // MG5 takes the last object back to the frame before the last boost.
@@ -561,11 +621,13 @@ MADNIS_HD ScClusterResult sc_setclscales(const ScHistory& h, const double* pcm, 
 // p p > W+ j j in the q g channels whose diagram has the W and the quark from one s-channel
 // quark, this gives μF = m_T of the W + quark system. Here the channel's count is taken from
 // the event itself clustered along the channel's diagram (the same for every event of the
-// channels we checked). Without a channel (dg.channel < 0) the free clustering is used.
-// Not modelled: Breit–Wigner (on-shell resonance) measures and MG5's rejection of events with
-// μF < 2 GeV.
+// channels we checked). Without a channel (dg.channel < 0) the free clustering is used. The
+// channel's on-shell resonances (sc_on_shell, needs dg.mass_width) restrict both clusterings
+// to diagrams with those resonances and merge their daughters at their invariant mass.
+// Not modelled: MG5's rejection of events with μF < 2 GeV.
 MADNIS_HD ScClusterResult scale_clustering(const double* pcm, const int32_t* pdg, int n, double scalefact,
-                                          int maxjetflavor, double d_param, const ScDiagrams& dg) {
+                                          int maxjetflavor, double d_param, const ScDiagrams& dg,
+                                          double bwcutoff, double small_width) {
     ScClusterResult res{0.0, 0.0, 0.0, false};
     if (n < 3 || n > kScaleMaxLegs) return res;
     if (n == 3) {  // 2 → 1: the mass of the single final state
@@ -577,11 +639,12 @@ MADNIS_HD ScClusterResult scale_clustering(const double* pcm, const int32_t* pdg
         res.ok = true;
         return res;
     }
-    const ScHistory free_h = sc_cluster(pcm, pdg, n, maxjetflavor, d_param, dg, -1);
+    const ScResonances bw = sc_on_shell(dg, n, pcm, bwcutoff, small_width);
+    const ScHistory free_h = sc_cluster(pcm, pdg, n, maxjetflavor, d_param, dg, -1, bw);
     int nj_free = -1;
     if (free_h.ok) res = sc_setclscales(free_h, pcm, n, scalefact, maxjetflavor, &nj_free);
     if (dg.channel >= 0 && dg.channel < dg.n_diagrams) {
-        const ScHistory own = sc_cluster(pcm, pdg, n, maxjetflavor, d_param, dg, dg.channel);
+        const ScHistory own = sc_cluster(pcm, pdg, n, maxjetflavor, d_param, dg, dg.channel, bw);
         if (own.ok) {
             int nj_own = -1;
             const ScClusterResult r = sc_setclscales(own, pcm, n, scalefact, maxjetflavor, &nj_own);
@@ -627,7 +690,8 @@ MADNIS_HD void event_scales(const double* c, const int32_t* pdg, int n, const Sc
     bool clustered = false;
     if (choice == -1) {
         const ScClusterResult r =
-            scale_clustering(pcm, pdg, n, sf, static_cast<int>(c[kScaleMaxJetFlavor]), c[kScaleD], dg);
+            scale_clustering(pcm, pdg, n, sf, static_cast<int>(c[kScaleMaxJetFlavor]), c[kScaleD], dg,
+                             c[kScaleBwCutoff], c[kScaleSmallWidth]);
         if (r.ok) {
             dyn = r.mur;
             q2a = r.q2fact1;
