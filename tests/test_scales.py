@@ -246,6 +246,11 @@ def test_wrong_dtype_and_shape_name_the_argument():
         s.compute(torch.zeros(2, 5, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match="pdg_ids"):
         Scales.from_run_card(DEFAULT, [2, -2])
+    diagrams = generate_diagrams(models.load("sm"), [2, -2, -11, 11])
+    with pytest.raises(ValueError, match="channel: expected a diagram index below 2"):
+        Scales.from_run_card(DEFAULT, [2, -2, -11, 11], diagrams=diagrams).for_channel(2)
+    with pytest.raises(ValueError, match="diagrams: expected 5 legs"):
+        Scales.from_run_card(DEFAULT, [2, -2, -11, 11, 21], diagrams=diagrams)
 
 
 @requires_cuda
@@ -254,7 +259,10 @@ def test_cuda_matches_cpu():
     evs = [from_final(np.array([leg(rng.uniform(5, 200), rng.uniform(-2, 2), rng.uniform(-3, 3), m)
                                 for m in (MT, MT, 0.0)])) for _ in range(2000)]
     mom = torch.from_numpy(np.stack(evs))
-    s = Scales.from_run_card(DEFAULT, [21, 21, 6, -6, 21])
-    cpu = torch.stack(s.compute(mom))
-    gpu = torch.stack(s.compute(mom.cuda())).cpu()
-    torch.testing.assert_close(gpu, cpu, rtol=1e-12, atol=0)
+    pdg = [21, 21, 6, -6, 21]
+    sm = models.load("sm")
+    with_diagrams = Scales.from_run_card(DEFAULT, pdg, diagrams=generate_diagrams(sm, pdg), model=sm)
+    for s in (Scales.from_run_card(DEFAULT, pdg), with_diagrams, with_diagrams.for_channel(3)):
+        cpu = torch.stack(s.compute(mom))
+        gpu = torch.stack(s.compute(mom.cuda())).cpu()
+        torch.testing.assert_close(gpu, cpu, rtol=1e-12, atol=0)
