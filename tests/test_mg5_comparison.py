@@ -48,13 +48,14 @@ def make_run(tmp_path: Path, process: str, setting: str, nevents: int, seed: int
     return IntegrationRun.from_cards(folder / "proc_card.dat", options=RunOptions(seed=seed, nevents=nevents))
 
 
-# Rows where our dynamical_scale_choice = -1 does not (yet) give MG5's σ. Measured after the
-# -1 scale follows the diagrams and the channel (csrc/include/madnis/scales.h; every one of
-# 400 MG5 w+jj events has MG5's scales in one of its channels, tests/test_scales_vs_mg5.py),
-# seed 1: p p > w+ j j 8871 ± 11 pb vs MG5 8777 ± 29 (+1.1 %, pull +3.10; it was +7.8 %;
-# setting A: 9835 ± 8 vs 9791 ± 24, +0.44 %), p p > e+ e- j j 102.9 ± 1.0 vs 104.2 ± 0.3
-# (pull -1.2, but our error is 3× MG5's after 2·10⁷ calls; was 106.9 ± 0.4, +2.6 %). Not
-# modelled yet: MG5's Breit–Wigner measure for on-shell Z → e+ e- in the Z channels.
+# Rows where our dynamical_scale_choice = -1 does not (yet) give MG5's σ. The -1 scale now
+# follows the diagrams, the channel and its on-shell resonances (csrc/include/madnis/scales.h):
+# every one of 400 MG5 events each of w+jj and e+e-jj has MG5's scales in one of its channels
+# (tests/test_scales_vs_mg5.py). Measured with it, seed 1: p p > w+ j j 8871 ± 11 pb vs MG5
+# 8777 ± 29 (+1.1 %, pull +3.10; it was +7.8 %; setting A: 9835 ± 8 vs 9791 ± 24, +0.44 %);
+# p p > e+ e- j j 108.9 ± 6.6 (seed 1) and 102.2 ± 0.7 (seed 2) vs 104.2 ± 0.3 (was 106.9 ±
+# 0.4, +2.6 %): our error after 2·10⁷ calls is above MG5's, the channel-dependent scale makes
+# the integrand harder for VEGAS.
 SCALE_MISMATCH = {"wpjj_default", "eejj_default"}
 
 

@@ -1,9 +1,10 @@
 """dynamical_scale_choice = -1 against MG5 3.5.7 event by event.
 
-tests/data/mg5_scales/wpjj_default.json holds 400 events of p p > w+ j j that MG5 3.5.7
-wrote with its default run_card (its "source" says how): the momenta and flavours of each
-event with MG5's SCALUP = √max(μF1², μF2²) and AQCDUP = αs(μR). We compute both from the
-same momenta and flavours, with the subprocess's diagrams. Tolerance 1e-5 relative: the LHE
+tests/data/mg5_scales/wpjj_default.json and eejj_default.json hold 400 events each of p p >
+w+ j j and p p > e+ e- j j that MG5 3.5.7 wrote with its default run_card (their "source"
+says how): the momenta and flavours of each event with MG5's SCALUP = √max(μF1², μF2²) and
+AQCDUP = αs(μR). We compute both from the same momenta and flavours, with the subprocess's
+diagrams and the SM's masses and widths. Tolerance 1e-5 relative: the LHE
 prints SCALUP and AQCDUP with 7 significant digits and the momenta with 11, and MG5 writes
 αs = g²/(4·3.1415926).
 
@@ -44,7 +45,7 @@ def _agreeing(events: list[dict]) -> list[list[int | None]]:
     out: list[list[int | None]] = [[] for _ in events]
     for pdg, ks in by_flavour.items():
         diagrams = generate_diagrams(sm, pdg)
-        scales = Scales.from_run_card(card, pdg, alphas=alphas, diagrams=diagrams)
+        scales = Scales.from_run_card(card, pdg, alphas=alphas, diagrams=diagrams, model=sm)
         momenta = torch.tensor([events[k]["p"] for k in ks], dtype=torch.float64)
         for channel in [None, *range(len(diagrams))]:
             s = scales.for_channel(channel)
@@ -58,14 +59,24 @@ def _agreeing(events: list[dict]) -> list[list[int | None]]:
     return out
 
 
+_CACHE: dict[str, tuple[list[dict], list[list[int | None]]]] = {}
+
+
+def _events_and_agreeing(name: str) -> tuple[list[dict], list[list[int | None]]]:
+    if name not in _CACHE:
+        events = json.loads((DATA / "mg5_scales" / f"{name}_default.json").read_text())["events"]
+        _CACHE[name] = (events, _agreeing(events))
+    return _CACHE[name]
+
+
 @pytest.fixture(scope="module")
 def wpjj_events() -> list[dict]:
-    return json.loads((DATA / "mg5_scales" / "wpjj_default.json").read_text())["events"]
+    return _events_and_agreeing("wpjj")[0]
 
 
 @pytest.fixture(scope="module")
-def wpjj_agreeing(wpjj_events) -> list[list[int | None]]:
-    return _agreeing(wpjj_events)
+def wpjj_agreeing() -> list[list[int | None]]:
+    return _events_and_agreeing("wpjj")[1]
 
 
 def test_quark_antiquark_to_w_plus_two_gluons_has_mg5_scales_in_every_channel(wpjj_events, wpjj_agreeing):
@@ -78,16 +89,20 @@ def test_quark_antiquark_to_w_plus_two_gluons_has_mg5_scales_in_every_channel(wp
     assert not differ, f"{len(differ)} of {len(chosen)} events differ from MG5's scale in some channel: {differ}"
 
 
-def test_every_w_plus_two_jets_event_has_mg5_scales_in_one_of_its_channels(wpjj_events, wpjj_agreeing):
-    differ = [k for k, channels in enumerate(wpjj_agreeing) if not channels]
-    assert not differ, f"{len(differ)} of {len(wpjj_events)} events differ from MG5's scale in every channel: {differ}"
+@pytest.mark.parametrize("name", ["wpjj", "eejj"])
+def test_every_event_has_mg5_scales_in_one_of_its_channels(name):
+    events, agreeing = _events_and_agreeing(name)
+    differ = [k for k, channels in enumerate(agreeing) if not channels]
+    assert not differ, f"{len(differ)} of {len(events)} events differ from MG5's scale in every channel: {differ}"
 
 
-def test_free_clustering_alone_is_mg5_scale_on_272_events(wpjj_agreeing):
-    # Without the channel, MG5's value on 272 of the 400 events; the others (100 of them
+@pytest.mark.parametrize("name,n_free", [("wpjj", 272), ("eejj", 268)])
+def test_free_clustering_alone_is_mg5_scale_on_most_events(name, n_free):
+    # Without the channel, MG5's value on 272 of the 400 w+jj events; the others (100 of them
     # q g > W+ q' g) come from channels where MG5 reclusters along the channel's diagram, e.g.
-    # μF = m_T of the W + quark system when the W and the quark come from one s-channel quark.
-    assert sum(None in channels for channels in wpjj_agreeing) == 272
+    # μF = m_T of the W + quark system when the W and the quark come from one s-channel quark
+    # (in e+ e- j j: the e+ e- pair and a quark from one s-channel quark).
+    assert sum(None in channels for channels in _events_and_agreeing(name)[1]) == n_free
 
 
 @pytest.mark.slow
