@@ -27,6 +27,10 @@ the scales of one channel; without a channel the free clustering is used. With `
 of their mass are merged at their invariant mass and only through diagrams that have them
 (MG5's Breit–Wigner treatment). MG5's rejection of events with μF < 2 GeV is not applied. If
 no merge is allowed, the scale falls back to Σ m_T / 2.
+
+Because the -1 scale depends on the channel, so does the integrand, and σ = Σ_c ∫ α_c f_c
+depends on the channel weights α: it is MG5's σ with MG5's α_c = |A_c|²/Σ|A|² (VEGAS here),
+while a learned α (MadNIS) gives a slightly different σ, as it would in MG5.
 """
 
 from __future__ import annotations
