@@ -31,9 +31,10 @@ void py_cuts(py::object params_o, py::object flags_o, py::object pdg_o, py::obje
     MADNIS_DISPATCH(n, op, p, stream);
 }
 
-void py_scales(py::object params_o, py::object pdg_o, py::object p_o, py::object mur_o, py::object muf1_o,
-               py::object muf2_o, uintptr_t stream) {
-    TensorArg params("params", params_o), pdg("pdg", pdg_o), p("momenta", p_o);
+void py_scales(py::object params_o, py::object pdg_o, py::object diagrams_o, py::object mass_width_o, int channel,
+               py::object p_o, py::object mur_o, py::object muf1_o, py::object muf2_o, uintptr_t stream) {
+    TensorArg params("params", params_o), pdg("pdg", pdg_o), diagrams("diagrams", diagrams_o);
+    TensorArg mass_width("mass_width", mass_width_o), p("momenta", p_o);
     TensorArg mur("mu_r", mur_o), muf1("mu_f1", muf1_o), muf2("mu_f2", muf2_o);
     p.dtype(madnis::kF64).ndim(3).contiguous();
     const int64_t n = p.size(0), n_legs = p.size(1);
@@ -43,8 +44,18 @@ void py_scales(py::object params_o, py::object pdg_o, py::object p_o, py::object
     }
     params.dtype(madnis::kF64).shape({madnis::kNumScaleParams}).contiguous().same_device(p);
     pdg.dtype(madnis::kI32).shape({n_legs}).contiguous().same_device(p);
+    diagrams.dtype(madnis::kI32).ndim(3).contiguous().same_device(p);
+    const int64_t n_diagrams = diagrams.size(0);
+    diagrams.shape({n_diagrams, n_legs - 3, 2});
+    mass_width.dtype(madnis::kF64).shape({n_diagrams, n_legs - 3, 2}).contiguous().same_device(p);
+    if (channel < -1 || channel >= n_diagrams) {
+        diagrams.fail("channel " + std::to_string(channel) + " is not one of its " + std::to_string(n_diagrams) +
+                      " diagrams (-1: none)");
+    }
     for (TensorArg* o : {&mur, &muf1, &muf2}) o->dtype(madnis::kF64).shape({n}).contiguous().same_device(p);
-    const madnis::ScalesOp op{params.data<double>(), pdg.data<int32_t>(), static_cast<int>(n_legs),
+    const madnis::ScDiagrams dg{diagrams.data<int32_t>(), mass_width.data<double>(), static_cast<int>(n_diagrams),
+                                channel};
+    const madnis::ScalesOp op{params.data<double>(), pdg.data<int32_t>(), static_cast<int>(n_legs), dg,
                               p.data<double>(),      mur.data<double>(),  muf1.data<double>(),
                               muf2.data<double>()};
     MADNIS_DISPATCH(n, op, p, stream);
@@ -55,7 +66,9 @@ void py_scales(py::object params_o, py::object pdg_o, py::object p_o, py::object
 void madnis::bind_cuts(py::module_& m) {
     m.def("cuts", &py_cuts, py::arg("params"), py::arg("flags"), py::arg("pdg"), py::arg("momenta"), py::arg("out"),
           py::arg("stream") = 0, "MG5 run_card cuts: out[b] = event b passes (layout in madnis/cuts.h).");
-    m.def("scales", &py_scales, py::arg("params"), py::arg("pdg"), py::arg("momenta"), py::arg("mu_r"),
+    m.def("scales", &py_scales, py::arg("params"), py::arg("pdg"), py::arg("diagrams"), py::arg("mass_width"),
+          py::arg("channel"),
+          py::arg("momenta"), py::arg("mu_r"),
           py::arg("mu_f1"), py::arg("mu_f2"), py::arg("stream") = 0,
           "MG5 run_card renormalisation and factorisation scales per event (madnis/scales.h).");
 }

@@ -11,9 +11,11 @@ import torch
 from _alphas_reference import alphas_two_loop
 from conftest import requires_cuda
 
+from madnis_plugin import models
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.integrand.running_alphas import RunningAlphas
 from madnis_plugin.integrand.scales import Scales
+from madnis_plugin.process.diagrams import generate_diagrams
 
 MT = 173.0
 
@@ -134,6 +136,29 @@ def test_w_plus_two_soft_jets_scale_is_the_w_transverse_mass():
     assert np.all((mu[:, 1] > mt_of(hard[2])) & (mu[:, 1] < 400.0))
 
 
+def test_q_g_channel_with_the_w_and_quark_from_one_quark_has_their_transverse_mass():
+    # g u > W+ g d with a soft d. Clustered freely, the d joins the gluon beam (g → d d~) and
+    # both jets stay jets; along the diagram where W+ and d come from one s-channel u (and the
+    # gluon is exchanged in the t-channel) the d is merged with the W, at a vertex without
+    # QCD, so only the gluon is a jet. MG5 then uses that diagram in its channel: μR = μF =
+    # m_T of the W + d system.
+    pdg = [21, 2, 24, 21, 1]
+    mw = 80.419
+    final = np.array([leg(0.0, 0.3, 0.0, mw), leg(60.0, -1.0, 2.5), leg(20.0, 0.5, 0.0)])
+    final[0, 1:3] = -(final[1, 1:3] + final[2, 1:3])
+    final[0, 0] = math.sqrt(mw**2 + final[0, 1:] @ final[0, 1:])
+    ev = from_final(final)
+    diagrams = generate_diagrams(models.load("sm"), pdg)
+    shape = {(frozenset(p.legs), p.channel) for p in diagrams[0].propagators}
+    assert shape == {(frozenset({2, 4}), "s"), (frozenset({0, 3}), "t")}
+    s = Scales.from_run_card(DEFAULT, pdg, diagrams=diagrams)
+    mom = torch.from_numpy(np.stack([ev]))
+    channel = torch.stack(s.for_channel(0).compute(mom)).numpy()[:, 0]
+    np.testing.assert_allclose(channel, [mt_of(ev[2] + ev[4])] * 3, rtol=1e-12)
+    free = torch.stack(s.compute(mom)).numpy()[:, 0]
+    assert abs(free[1] / channel[1] - 1) > 0.05
+
+
 def test_fixed_choices_are_the_hand_computed_sums():
     ev = two_to_two(500.0, MT, MT, 0.4, 0.3, 0.9)  # boosted: choice 1 is taken in the partonic frame
     cm = boost_z(ev, -0.9)
@@ -221,6 +246,11 @@ def test_wrong_dtype_and_shape_name_the_argument():
         s.compute(torch.zeros(2, 5, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match="pdg_ids"):
         Scales.from_run_card(DEFAULT, [2, -2])
+    diagrams = generate_diagrams(models.load("sm"), [2, -2, -11, 11])
+    with pytest.raises(ValueError, match="channel: expected a diagram index below 2"):
+        Scales.from_run_card(DEFAULT, [2, -2, -11, 11], diagrams=diagrams).for_channel(2)
+    with pytest.raises(ValueError, match="diagrams: expected 5 legs"):
+        Scales.from_run_card(DEFAULT, [2, -2, -11, 11, 21], diagrams=diagrams)
 
 
 @requires_cuda
@@ -229,7 +259,10 @@ def test_cuda_matches_cpu():
     evs = [from_final(np.array([leg(rng.uniform(5, 200), rng.uniform(-2, 2), rng.uniform(-3, 3), m)
                                 for m in (MT, MT, 0.0)])) for _ in range(2000)]
     mom = torch.from_numpy(np.stack(evs))
-    s = Scales.from_run_card(DEFAULT, [21, 21, 6, -6, 21])
-    cpu = torch.stack(s.compute(mom))
-    gpu = torch.stack(s.compute(mom.cuda())).cpu()
-    torch.testing.assert_close(gpu, cpu, rtol=1e-12, atol=0)
+    pdg = [21, 21, 6, -6, 21]
+    sm = models.load("sm")
+    with_diagrams = Scales.from_run_card(DEFAULT, pdg, diagrams=generate_diagrams(sm, pdg), model=sm)
+    for s in (Scales.from_run_card(DEFAULT, pdg), with_diagrams, with_diagrams.for_channel(3)):
+        cpu = torch.stack(s.compute(mom))
+        gpu = torch.stack(s.compute(mom.cuda())).cpu()
+        torch.testing.assert_close(gpu, cpu, rtol=1e-12, atol=0)

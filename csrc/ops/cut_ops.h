@@ -28,13 +28,14 @@ struct ScalesOp {
     const double* params;  // kNumScaleParams values (madnis/scales.h)
     const int32_t* pdg;    // [n_legs]
     int n_legs;
+    ScDiagrams diagrams;   // the subprocess's diagrams and the channel (madnis/scales.h)
     const double* p;
     double* mur;
     double* muf1;
     double* muf2;
 
     MADNIS_HD void operator()(int64_t b) const {
-        event_scales(params, pdg, n_legs, p + b * 4 * n_legs, mur + b, muf1 + b, muf2 + b);
+        event_scales(params, pdg, n_legs, diagrams, p + b * 4 * n_legs, mur + b, muf1 + b, muf2 + b);
     }
 };
 

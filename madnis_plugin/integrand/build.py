@@ -93,7 +93,8 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         cuts = Cuts.from_run_card(run_card, finals, masses)
         if sub.subprocess.decays:
             cuts = decay_chain_cuts(run_card, cuts, sub, process.model)
-        scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas)
+        scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas, diagrams=sub.diagrams,
+                                      model=process.model)
         if sub.subprocess.decays and int(run_card["dynamical_scale_choice"]) == -1:
             scales = ProductionScales.of_subprocess(
                 lambda ids: Scales.from_run_card(run_card, ids, alphas=alphas), sub.pdg_ids, sub.subprocess.decays)
@@ -112,8 +113,10 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         channel_diagrams = [info.diagram for info in sub.channel_info]
         for k, info in enumerate(sub.channel_info):
             channel_cuts = on_shell_veto(run_card, cuts, sub, info.diagram, process)
+            # MG5's -1 scale depends on the channel (see madnis_plugin.integrand.scales).
+            channel_scales = scales if sub.subprocess.decays else scales.for_channel(info.diagram)
             integrand = ChannelIntegrand(channels[k], info.diagram, channel_diagrams, me, luminosity, channel_cuts,
-                                         scales, alphas, s)
+                                         channel_scales, alphas, s)
             entries.append(ChannelEntry(sub, k, integrand))
     return entries, process
 
