@@ -266,3 +266,16 @@ def test_cuda_matches_cpu():
         cpu = torch.stack(s.compute(mom))
         gpu = torch.stack(s.compute(mom.cuda())).cpu()
         torch.testing.assert_close(gpu, cpu, rtol=1e-12, atol=0)
+
+
+def test_points_with_a_dynamical_factorisation_scale_below_2_gev_fail_as_in_mg5():
+    # MG5's setclscales fails the cuts when a hadron beam's dynamical μF is below 2 GeV
+    pdg = [2, -2, 11, -11]
+    assert Scales.from_run_card(DEFAULT, pdg).min_fac_scale == (2.0, 2.0)
+    assert Scales.from_run_card(DEFAULT.with_overrides(fixed_fac_scale=True), pdg).min_fac_scale == (0.0, 0.0)
+    ee = DEFAULT.with_overrides(lpp1=0, lpp2=0, pdlabel="none")
+    assert Scales.from_run_card(ee, pdg).min_fac_scale == (0.0, 0.0)
+    s = Scales.from_run_card(DEFAULT, pdg)
+    mu1, mu2 = torch.tensor([1.9, 2.0, 50.0, 50.0]), torch.tensor([50.0, 2.0, 1.0, 30.0])
+    assert s.fac_scale_ok(mu1, mu2).tolist() == [False, True, False, True]
+    assert s.for_channel(None).min_fac_scale == (2.0, 2.0)

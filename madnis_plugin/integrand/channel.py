@@ -94,8 +94,8 @@ class ChannelIntegrand:
 
     def evaluate(self, r: torch.Tensor) -> ChannelPoint:
         momenta, x1, x2, ps_weight = self.channel.map(r)
-        passed = self.cuts.passes(momenta) & (ps_weight > 0)
         mu_r, mu_f1, mu_f2 = self.scales.compute(momenta)
+        passed = self.cuts.passes(momenta) & (ps_weight > 0) & self.scales.fac_scale_ok(mu_f1, mu_f2)
         alpha_s = self.alphas(mu_r)
         me2, amp2, lumi_terms = self._physics(passed, momenta, alpha_s, x1, x2, mu_f1, mu_f2)
         channel_amp2 = amp2.index_select(1, self._diagram_index(amp2.device))

@@ -111,6 +111,9 @@ class ProductionScales:
                 ids.append(int(owner[0]))
         return cls(make_scales(ids), groups)
 
+    def fac_scale_ok(self, mu_f1: torch.Tensor, mu_f2: torch.Tensor) -> torch.Tensor:
+        return self.scales.fac_scale_ok(mu_f1, mu_f2)
+
     def production_momenta(self, momenta: torch.Tensor) -> torch.Tensor:
         return torch.stack([momenta[:, list(g), :].sum(1) for g in self.groups], dim=1)
 

@@ -133,12 +133,26 @@ class Scales:
         ``diagrams``, ``model``: see the class.
         """
         del masses
-        return cls(pack_scale_params(card), pdg_ids, alphas, diagrams, model=model)
+        out = cls(pack_scale_params(card), pdg_ids, alphas, diagrams, model=model)
+        # MG5 (reweight.f setclscales) fails the cuts of a point whose dynamical μF of a
+        # hadron beam is below 2 GeV
+        dynamical = not bool(card["fixed_fac_scale"])
+        out.min_fac_scale = tuple(2.0 if dynamical and int(card[f"lpp{i}"]) != 0 else 0.0 for i in (1, 2))
+        return out
+
+    #: lowest μF1, μF2 [GeV] a point may have (smaller: weight 0), see `from_run_card`
+    min_fac_scale: tuple[float, float] = (0.0, 0.0)
+
+    def fac_scale_ok(self, mu_f1: torch.Tensor, mu_f2: torch.Tensor) -> torch.Tensor:
+        """Where both factorisation scales are at least `min_fac_scale` (bool [B])."""
+        return (mu_f1 >= self.min_fac_scale[0]) & (mu_f2 >= self.min_fac_scale[1])
 
     def for_channel(self, channel: int | None) -> Scales:
         """The same scales for events of the channel of diagram ``channel`` (None: none)."""
-        return Scales(self.params.tolist(), self.pdg_ids.tolist(), self.running_alphas, self.diagrams, channel,
-                      self.model)
+        out = Scales(self.params.tolist(), self.pdg_ids.tolist(), self.running_alphas, self.diagrams, channel,
+                     self.model)
+        out.min_fac_scale = self.min_fac_scale
+        return out
 
     def _tensors(self, device: torch.device) -> tuple[torch.Tensor, ...]:
         if device not in self._on:
