@@ -424,3 +424,23 @@ def test_an_unreadable_vertex_the_restriction_removes_is_no_error(tmp_path):
     assert len(load_ufo(folder).vertices) == len(load_ufo(UFO).vertices)
     with pytest.raises(UFOError, match="V_920"):
         load_ufo(folder, restriction="full")
+
+
+def test_ufo_sm_zprime_cross_section_equals_builtin(tmp_path):
+    # the same run (processes/drell_yan_zprime cards, seed, budget) with either model
+    from madnis_plugin.integrate import IntegrationRun, RunOptions
+
+    root = Path(__file__).resolve().parent.parent / "processes" / "drell_yan_zprime"
+    sigma = {}
+    for label, model in (("builtin", "sm_zprime"), ("ufo", str(UFO))):
+        folder = tmp_path / label
+        folder.mkdir()
+        shutil.copy(root / "run_card.dat", folder / "run_card.dat")
+        (folder / "proc_card.dat").write_text(f"import model {model}\ngenerate p p > e+ e-\n")
+        options = RunOptions(nevents=10, seed=4, output=folder / "out", calls_per_iteration=5_000,
+                             survey_iterations=2, rel_accuracy=0.02)
+        summary = IntegrationRun.from_cards(folder / "proc_card.dat", options=options).run()
+        sigma[label] = (summary.cross_section_pb, summary.error_pb)
+    assert 900 < sigma["builtin"][0] < 1200  # drell_yan_zprime: about 1034 pb
+    assert sigma["ufo"][0] == pytest.approx(sigma["builtin"][0], rel=1e-10)
+    assert sigma["ufo"][1] == pytest.approx(sigma["builtin"][1], rel=1e-8)
