@@ -13,8 +13,9 @@ How: each structure L is expanded symbolically into its components
 (`madnis_plugin.models.lorentz_components`),
     L[i_1 ... i_n] = polynomial in the leg momenta p_k^mu,
 one index per fermion leg (spinor index, chiral basis) or vector leg (upper Lorentz
-index); scalar legs carry none. The generated code evaluates the non-zero components
-and contracts them with the wavefunctions. The momentum of an open leg is minus the sum
+index); scalar legs carry none. The generated code contracts the non-zero components
+with the wavefunctions one leg at a time (each wavefunction component multiplies a
+partial sum once) and multiplies each structure by its coupling once. The momentum of an open leg is minus the sum
 of the others (momentum conservation at the vertex).
 
 Input structures are in *our* slot convention: index k + 1 is slot k of
@@ -64,25 +65,6 @@ def _poly_cpp(poly: Poly, part: str) -> str | None:
     if not terms:
         return None
     return " + ".join(terms).replace("+ -", "- ")
-
-
-def _coefficient_cpp(polys: Sequence[Poly | None], couplings: Sequence[str], sign: float) -> str | None:
-    """C++ for sign * sum_k couplings[k] * polys[k] (a cplx), None when all are zero."""
-    parts = []
-    for poly, c in zip(polys, couplings, strict=True):
-        if not poly:
-            poly = {}
-        poly = scale(poly, sign)
-        re, im = _poly_cpp(poly, "re"), _poly_cpp(poly, "im")
-        if re is None and im is None:
-            continue
-        if im is None:
-            parts.append(f"{c} * ({re})")
-        elif re is None:
-            parts.append(f"times_i({c} * ({im}))")
-        else:
-            parts.append(f"{c} * cplx({re}, {im})")
-    return " + ".join(parts) if parts else None
 
 
 _PROPAGATE = {1: "propagate_scalar", 3: "propagate_vector"}
