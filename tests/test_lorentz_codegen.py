@@ -84,6 +84,14 @@ def test_expansion_equals_the_numerical_evaluator(spins, structure, dense):
         np.testing.assert_allclose(_evaluate(components, spins, m), want, rtol=0, atol=1e-12 * np.abs(want).max())
 
 
+def test_epsilon_has_mg5s_sign():
+    # MG5's ALOHA writes hgg_plugin's VVS1 = -4 eps(1,2,-1,-2) P(-2,2) P(-1,1) + (1 <-> 2) so that
+    # its routine equals the structure with eps^{0123} = -1 (upper indices); a CP-even/CP-odd
+    # interference term changes sign with this convention
+    eps = expand("Epsilon(1,2,3,4)", (3, 3, 3, 3))
+    assert eps[(0, 1, 2, 3)] == {(): -1} and eps[(1, 0, 2, 3)] == {(): 1} and len(eps) == 24
+
+
 def test_to_incoming_relabels_legs_and_reverses_momenta():
     ufo = "P(3,1)*Metric(1,2) - Epsilon(1,2,3,-1)*P(-1,2)"
     slot_of = [2, 0, 1]  # UFO leg k+1 is our slot slot_of[k]

@@ -7,7 +7,7 @@ table of its non-zero components: one index per fermion leg (spinor index) or ve
 complex coefficients. Summed (negative) indices are contracted with g = diag(1,-1,-1,-1)
 for Lorentz indices. The conventions of the Dirac matrices, gamma5 and epsilon are
 those of `madnis_plugin.models.lorentz_fit` (chiral basis, gamma5 = diag(-1,-1,1,1),
-epsilon^{0123} = +1), which the hand-written HELAS routines share.
+epsilon^{0123} = -1 as in MG5's ALOHA), which the hand-written HELAS routines share.
 
 `madnis_plugin.codegen.lorentz` turns these tables into C++; this module writes no code.
 """

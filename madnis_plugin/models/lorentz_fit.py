@@ -47,7 +47,9 @@ def _levi_civita() -> np.ndarray:
     return eps
 
 
-_EPS = _levi_civita().astype(complex)  # eps^{0123} = +1
+# eps^{0123} = -1 (all indices upper), MG5's convention: ALOHA's routine for hgg_plugin's
+# epsilon g g h1 vertex (VVS1) equals the UFO structure only with this sign
+_EPS = -_levi_civita().astype(complex)
 
 
 class UnsupportedLorentz(ValueError):
