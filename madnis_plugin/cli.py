@@ -291,9 +291,14 @@ def pdf_command(set_name: str, member: int, xs: tuple[float, ...], qs: tuple[flo
     console.print(table)
 
 
+def _mg5_dir_arguments(command):
+    """MG5_DIR and --python, shared by mg5-install and mg5-check."""
+    command = click.option("--python", default="python3", show_default=True, help="the Python MG5 runs with")(command)
+    return click.argument("mg5_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))(command)
+
+
 @main.command("mg5-install")
-@click.argument("mg5_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--python", default="python3", show_default=True, help="the Python MG5 runs with")
+@_mg5_dir_arguments
 def mg5_install(mg5_dir: Path, python: str) -> None:
     """Link madnis into MG5_DIR/PLUGIN (for `output madnis DIR` in MG5) and check MG5 loads it."""
     from madnis_plugin.mg5.install import PluginError, install
@@ -307,8 +312,7 @@ def mg5_install(mg5_dir: Path, python: str) -> None:
 
 
 @main.command("mg5-check")
-@click.argument("mg5_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--python", default="python3", show_default=True, help="the Python MG5 runs with")
+@_mg5_dir_arguments
 def mg5_check(mg5_dir: Path, python: str) -> None:
     """Check that MG5 in MG5_DIR loads the madnis plugin (status 2 and the reason if not)."""
     from madnis_plugin.mg5.install import PluginError, check

@@ -155,12 +155,11 @@ class LorentzRoutines:
     def _scalar_factor(self, free: int | None) -> str:
         return "".join(f"w{k}.w[0] * " for k, s in enumerate(self.spins) if s == 1 and k != free)
 
-    def _signature(self, free: int | None) -> tuple[str, str]:
-        n_c = len(self.structures)
+    def _signature(self, free: int | None) -> str:
         wfs = [f"const Wf& w{k}" for k in range(len(self.spins)) if k != free]
-        cps = [f"const cplx& c{k}" for k in range(n_c)]
+        cps = [f"const cplx& c{k}" for k in range(len(self.structures))]
         extra = ["double m", "double width"] if free is not None else []
-        return ", ".join(wfs + cps + extra), ", ".join(f"c{k}" for k in range(n_c))
+        return ", ".join(wfs + cps + extra)
 
     def _momenta(self, free: int | None) -> list[str]:
         """Declarations of the leg momenta the structures use (P_k of slot k - 1)."""
@@ -174,7 +173,7 @@ class LorentzRoutines:
         return lines
 
     def amplitude_code(self) -> str:
-        args, _ = self._signature(None)
+        args = self._signature(None)
         body = self._momenta(None)
         sums = []
         for k in range(len(self.structures)):
@@ -185,7 +184,7 @@ class LorentzRoutines:
         return "\n".join([f"MADNIS_HELAS_FN cplx {self.amplitude_name()}({args}) {{", *body, "}"])
 
     def current_code(self, free: int) -> str:
-        args, _ = self._signature(free)
+        args = self._signature(free)
         others = [k for k in range(len(self.spins)) if k != free]
         spin = self.spins[free]
         body = ["    Wf j;", "    for (int mu = 0; mu < 4; ++mu) {",

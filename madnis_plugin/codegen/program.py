@@ -322,7 +322,7 @@ def build_program(model: Model, diagrams: Sequence[Diagram], t_channel_width: bo
     for d in diagrams:
         for pdg in (*d.pdg_ids, *(p.pdg for p in d.propagators)):
             part = model.particle(pdg)
-            if part.is_fermion and part.self_conjugate:
+            if part.majorana:
                 raise ValueError(f"{part.name} is a Majorana fermion: madnis's fermion flow covers Dirac fermions "
                                  "only (no fermion-number-violating vertices)")
     b = _Builder(model, diagrams, t_channel_width)

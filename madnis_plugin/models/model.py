@@ -93,6 +93,11 @@ class Particle:
         return self.spin % 2 == 0
 
     @property
+    def majorana(self) -> bool:
+        """A self-conjugate fermion (neutralino, gluino): no fermion-number flow."""
+        return self.is_fermion and self.self_conjugate
+
+    @property
     def massless(self) -> bool:
         return self.mass == ZERO
 

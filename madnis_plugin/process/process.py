@@ -165,8 +165,7 @@ class Process:
             legs = [[self.model.particle(name).pdg for name in self.card.expand(lab)] for lab in labels]
         except (KeyError, ValueError) as err:
             raise CardError(self.card.path, definition.line, str(err)) from err
-        majorana = sorted({self.model.particle(p).name for leg in legs for p in leg
-                           if self.model.particle(p).is_fermion and self.model.particle(p).self_conjugate})
+        majorana = sorted({self.model.particle(p).name for leg in legs for p in leg if self.model.particle(p).majorana})
         if majorana:
             raise CardError(self.card.path, definition.line,
                             f"{definition}: {', '.join(majorana)}: Majorana fermions are not supported "
