@@ -4,7 +4,8 @@
       ──cuts──► pass mask
       ──scales──► μR, μF1, μF2 ──► αs(μR)
       ──matrix element──► |M|², per-diagram |A_i|²
-      ──channel weight──► α_c = |A_c|² / Σ_{channels} |A_j|²   (MG5's single-diagram enhancement)
+      ──channel weight──► α_c = P_c / Σ_{channels} P_j   (MG5's single-diagram enhancement:
+                          P = |A|² or propagator denominators, channel_weights.py)
       ──PDFs──► L = Σ_flavour terms f·f
     w = Φ-weight · α_c · |M|² · L / (2ŝ) · 0.3894×10⁹ pb/GeV⁻² · pass
 
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 
 import torch
 
+from madnis_plugin.integrand.channel_weights import AmplitudeWeights
+
 GEV2_TO_PB = 0.3893793721e9
 
 
@@ -43,14 +46,15 @@ class ChannelPoint:
     alpha_s: torch.Tensor
     lumi_terms: torch.Tensor  # [B, n_terms] share of each flavour term
     weight_no_alpha: torch.Tensor | None = None  # [B] pb: weight / α_c (0 where cuts fail)
-    alpha_prior: torch.Tensor | None = None  # [B, n_channels] |A_i|²/Σ_j|A_j|² (uniform where all vanish)
+    alpha_prior: torch.Tensor | None = None  # [B, n_channels] P_i/Σ_j P_j (uniform where all vanish)
 
 
 class ChannelIntegrand:
     def __init__(self, channel, diagram: int, channel_diagrams: list[int], matrix_element, luminosity,
-                 cuts, scales, alphas, s_collider: float):
+                 cuts, scales, alphas, s_collider: float, channel_weights=None):
         """`diagram`: the channel's diagram index; `channel_diagrams`: the diagrams that are
-        channels of this subprocess (the denominator of α_c)."""
+        channels of this subprocess (the denominator of α_c); `channel_weights`: their P's
+        (channel_weights.py; default |A|², MG5's sde_strategy = 1)."""
         self.channel = channel
         self.dim = channel.dim
         self.diagram = diagram
@@ -62,15 +66,10 @@ class ChannelIntegrand:
         self.scales = scales
         self.alphas = alphas
         self.s_collider = s_collider
-        self._index_cache: dict[torch.device, torch.Tensor] = {}
+        self.channel_weights = channel_weights or AmplitudeWeights(self.channel_diagrams)
 
     def __call__(self, r: torch.Tensor) -> torch.Tensor:
         return self.evaluate(r).weight
-
-    def _diagram_index(self, device: torch.device) -> torch.Tensor:
-        if device not in self._index_cache:
-            self._index_cache[device] = torch.tensor(self.channel_diagrams, device=device)
-        return self._index_cache[device]
 
     def _physics(self, passed, momenta, alpha_s, x1, x2, mu_f1, mu_f2):
         """|M|², per-diagram |A|² and luminosity terms; on the CPU only where the cuts pass
@@ -98,9 +97,9 @@ class ChannelIntegrand:
         passed = self.cuts.passes(momenta) & (ps_weight > 0) & self.scales.fac_scale_ok(mu_f1, mu_f2)
         alpha_s = self.alphas(mu_r)
         me2, amp2, lumi_terms = self._physics(passed, momenta, alpha_s, x1, x2, mu_f1, mu_f2)
-        channel_amp2 = amp2.index_select(1, self._diagram_index(amp2.device))
+        channel_amp2 = self.channel_weights(momenta, amp2)
         denominator = channel_amp2.sum(1)
-        own = amp2[:, self.diagram]
+        own = channel_amp2[:, self.channel_index]
         alpha_c = torch.where(denominator > 0, own / torch.where(denominator > 0, denominator, 1.0), 0.0)
         s_hat = x1 * x2 * self.s_collider
         weight = ps_weight * alpha_c * me2 * lumi_terms.sum(-1) / (2 * s_hat) * GEV2_TO_PB
