@@ -5,6 +5,10 @@ tests/data/me_uux_epem.json and tests/data/me_gg_ttx.json are verbatim copies of
 |M|^2 in MG5's SMATRIX convention at five points each. For g g > t t~ MG5 standalone
 keeps the top width in the t/u-channel propagators; `me2_with_WT_set_to_0` is the value
 without it, which is what an event generator (and our default) uses.
+
+tests/data/mg5_eejj/standalone_points.json: one point for each of the 28 subprocesses of
+p p > e+ e- j j from MG5 3.5.7 standalone output (its `source` says how it was made),
+printed by MG5 with 7 significant digits, hence the 1e-5 tolerance there.
 """
 
 from __future__ import annotations
@@ -173,3 +177,20 @@ def test_out_of_line_helas_routines_give_the_same_matrix_element(sm):
     torch.testing.assert_close(me2, me.me2(p), rtol=1e-14, atol=0)
     if find_nvcc() is not None:
         assert compile_library(source, "cuda", "80", name="noinline_cuda_check").is_file()
+
+
+def test_every_p_p_to_e_e_j_j_subprocess_matches_mg5_standalone():
+    from madnis_plugin.process.process import Process
+
+    data = json.loads((DATA / "mg5_eejj" / "standalone_points.json").read_text())
+    process = Process.from_string("p p > e+ e- j j")
+    index = {}
+    for sub in process.subprocesses:
+        for flavour in [tuple(sub.pdg_ids), *map(tuple, sub.flavours)]:
+            index[flavour] = sub.index
+    assert len(data["points"]) == 28
+    for pt in data["points"]:
+        k = index[tuple(pt["pdg_ids"])]  # every MG5 subprocess is one of ours
+        p = torch.tensor([pt["momenta"]], dtype=torch.float64)
+        ours = float(process.matrix_element(p, k)[0])
+        assert ours == pytest.approx(pt["me2"], rel=1e-5), pt["mg5_dir"]
