@@ -1,6 +1,7 @@
 """Against MadGraph5_aMC@NLO 3.5.7 on the same cards (slow: run with -m slow).
 
-- Cross sections: every row of tests/data/mg5/cross_sections.json (MG5's default run_card
+- Cross sections: every row of tests/data/mg5/cross_sections.json, and of
+  cross_sections_extra.json (MG5 runs made for madnis: e+ e- j j at fixed scales), (MG5's default run_card
   with the row's setting: A fixed scales 91.188, B Σ mT/2, default MG5's clustering scale
   −1, which our scale choice −1 approximates) at our default settings: within 3σ of the
   combined error, with our error ≤ MG5's; a line per row is printed. The rows where our −1
@@ -28,7 +29,8 @@ from madnis_plugin.integrate import IntegrationRun, RunOptions
 
 DATA = Path(__file__).parent / "data" / "mg5"
 REFERENCE = json.loads((DATA / "cross_sections.json").read_text())
-ROWS = {row["name"]: row for row in REFERENCE["results"]}
+EXTRA = json.loads((DATA / "cross_sections_extra.json").read_text())
+ROWS = {row["name"]: row for row in REFERENCE["results"] + EXTRA["results"]}
 SETTINGS = {
     "A": {"fixed_ren_scale": True, "fixed_fac_scale": True, "scale": 91.188, "dsqrt_q2fact1": 91.188,
           "dsqrt_q2fact2": 91.188},
@@ -39,11 +41,13 @@ SETTINGS = {
 pytestmark = pytest.mark.slow
 
 
-def make_run(tmp_path: Path, process: str, setting: str, nevents: int, seed: int = 1) -> IntegrationRun:
+def make_run(tmp_path: Path, process: str, setting: str, nevents: int, seed: int = 1,
+             overrides: dict | None = None) -> IntegrationRun:
     folder = tmp_path / f"{process.replace(' ', '_').replace('>', 'to')}_{setting}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "proc_card.dat").write_text(f"import model sm\ngenerate {process}\n")
-    card = RunCard.from_file(DATA / "run_card.dat").with_overrides(nevents=nevents, **SETTINGS[setting])
+    card = RunCard.from_file(DATA / "run_card.dat").with_overrides(nevents=nevents, **SETTINGS[setting],
+                                                                   **(overrides or {}))
     card.write(folder / "run_card.dat")
     return IntegrationRun.from_cards(folder / "proc_card.dat", options=RunOptions(seed=seed, nevents=nevents))
 
@@ -58,17 +62,26 @@ def make_run(tmp_path: Path, process: str, setting: str, nevents: int, seed: int
 # 108.9 ± 6.6 at the default accuracy (seed 1) against MG5's 104.2 ± 0.3. Without it (the
 # default), e+e−jj at the default accuracy (2·10⁷ calls, seed 1) is 107.86 ± 0.57 (pull +5.6).
 SCALE_MISMATCH = {"wpjj_default", "eejj_default"}
+# Rows where the sampling, not the scale, is short. At fixed scales (no -1 question), with the
+# matrix elements equal to MG5's (tests/test_matrix_element.py), p p > e+ e- j j is low:
+# 112.94 +- 0.40 pb (sde_strategy 1) and 113.92 +- 0.41 (2) at 2e7 calls, seed 1, against
+# MG5's 115.71 +- 0.29. The deficit sits at m_ll < 60 GeV (photon exchange): 16.24 +- 0.37
+# against 18.53 +- 0.06 there, with the 10 largest weights carrying 68 % of the variance.
+SAMPLING_SHORT = {"eejj_A", "eejj_A_mll60"}
 
 
 def _row_param(row):
-    marks = [pytest.mark.xfail(strict=True, reason="scale choice -1 is not MG5's clustering scale")] \
-        if row["name"] in SCALE_MISMATCH else []
+    marks = []
+    if row["name"] in SCALE_MISMATCH:
+        marks = [pytest.mark.xfail(strict=True, reason="scale choice -1 is not MG5's clustering scale")]
+    elif row["name"] in SAMPLING_SHORT:
+        marks = [pytest.mark.xfail(strict=True, reason="the channels miss part of the low-m_ll photon region")]
     return pytest.param(row, id=row["name"], marks=marks)
 
 
-@pytest.mark.parametrize("row", [_row_param(row) for row in REFERENCE["results"]])
+@pytest.mark.parametrize("row", [_row_param(row) for row in REFERENCE["results"] + EXTRA["results"]])
 def test_cross_section_agrees_with_mg5(tmp_path, row):
-    run = make_run(tmp_path, row["process"], row["setting"], row["events"])
+    run = make_run(tmp_path, row["process"], row["setting"], row["events"], overrides=row.get("run_card"))
     _, result, _, _ = run.integrate()
     pull = (result.value - row["sigma_pb"]) / math.hypot(result.error, row["error_pb"])
     print(f"\n{row['name']:14s} {row['process']:16s} ours {result.value:10.4f} ± {result.error:7.4f}  "
