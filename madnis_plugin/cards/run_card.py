@@ -343,10 +343,9 @@ _core("madnis_drop_threshold", "float", 1e-4, "drop channels below this share of
 _core("madnis_vegas_iterations", "int", 5, "VEGAS pretraining iterations (the flows' first layer)",
       _non_negative)
 # Not MadNIS: how the -1 scale treats channels (madnis_plugin/integrand/scales.py). MG5 reclusters
-# an event along its phase-space channel's diagram; ours does that only when asked, because with
-# it p p > e+ e- j j integrates 6-8 % low with errors that do not cover (three seeds), see
-# madnis_plugin/integrand/build.py.
-_core("madnis_channel_scales", "bool", False,
+# an event along its phase-space channel's diagram, and so does ours by default (False: cluster
+# freely, which puts w+ j j and e+ e- j j 7 % above MG5), see madnis_plugin/integrand/build.py.
+_core("madnis_channel_scales", "bool", True,
       "dynamical_scale_choice -1: recluster per channel as MG5 (True) or cluster freely (False)")
 # --- end of madnis_* ----------------------------------------------------------------------------
 

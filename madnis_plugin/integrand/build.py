@@ -94,16 +94,13 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         cuts = Cuts.from_run_card(run_card, finals, masses)
         if sub.subprocess.decays:
             cuts = decay_chain_cuts(run_card, cuts, sub, process.model)
-        # The -1 clustering follows the subprocess's diagrams. MG5 also reclusters an event along
-        # its channel's diagram and merges the channel's on-shell resonances at their mass; here
-        # that is madnis_channel_scales = True. Off by default: with it, p p > e+ e- j j (MG5's
-        # default card, 1.4e6 calls) gave 95.7, 95.9, 98.6 +- 0.95 pb over three seeds (without
-        # the resonance part 102.2, 97.1, 97.5) against MG5's 104.19 +- 0.33, and 104.2, 105.7,
-        # 102.1 +- 1.0 without it: the channel-dependent integrand has a tail the sampling misses.
-        # (Without it, at the default accuracy, 2e7 calls: 107.9 +- 0.6, still 5.6 sigma above MG5:
-        # e+ e- j j is not settled either way. At fixed scales it is 2.4 % below MG5, all of it at
-        # m_ll < 60 GeV: part of its gap is the sampling, bench/RESULTS.md.)
-        # It does bring p p > w+ j j to +1.1 % of MG5 (8871 +- 11 against 8777 +- 29; +7.8 % without).
+        # The -1 clustering follows the subprocess's diagrams and, as MG5's does, the channel's
+        # diagram and its on-shell resonances (madnis_channel_scales = True, the default). MG5's
+        # default card, seed 1: p p > w+ j j 8842 +- 11 pb and p p > e+ e- j j 104.96 +- 0.13
+        # against MG5's 8777 +- 29 and 104.19 +- 0.33 (pulls +2.1, +2.2); clustering freely
+        # (False) gives 9402 +- 11 and 111.06 +- 0.13 instead. (Before the VEGAS grids were made
+        # robust, vegas_multichannel.py, e+ e- j j with channel scales had a tail that put it 6-8 %
+        # low, which is why this was off for a while.)
         per_channel = bool(run_card["madnis_channel_scales"])
         scales = Scales.from_run_card(run_card, sub.pdg_ids, alphas=alphas, diagrams=sub.diagrams,
                                       model=process.model if per_channel else None)

@@ -28,8 +28,8 @@ of their mass are merged at their invariant mass and only through diagrams that 
 (MG5's Breit–Wigner treatment). MG5's rejection of events with μF < 2 GeV is not applied. If
 no merge is allowed, the scale falls back to Σ m_T / 2.
 
-The integrand builder uses the channel only with the run_card's madnis_channel_scales =
-True (see madnis_plugin/integrand/build.py for why it is off by default).
+The integrand builder uses the channel with the run_card's madnis_channel_scales = True,
+the default (madnis_plugin/integrand/build.py has the numbers against MG5).
 
 Because the -1 scale then depends on the channel, so does the integrand, and σ = Σ_c ∫ α_c f_c
 depends on the channel weights α: it is MG5's σ with MG5's α_c = |A_c|²/Σ|A|² (VEGAS here),
