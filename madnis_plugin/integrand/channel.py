@@ -97,9 +97,9 @@ class ChannelIntegrand:
         passed = self.cuts.passes(momenta) & (ps_weight > 0) & self.scales.fac_scale_ok(mu_f1, mu_f2)
         alpha_s = self.alphas(mu_r)
         me2, amp2, lumi_terms = self._physics(passed, momenta, alpha_s, x1, x2, mu_f1, mu_f2)
-        channel_amp2 = self.channel_weights(momenta, amp2)
-        denominator = channel_amp2.sum(1)
-        own = channel_amp2[:, self.channel_index]
+        p_channels = self.channel_weights(momenta, amp2)
+        denominator = p_channels.sum(1)
+        own = p_channels[:, self.channel_index]
         alpha_c = torch.where(denominator > 0, own / torch.where(denominator > 0, denominator, 1.0), 0.0)
         s_hat = x1 * x2 * self.s_collider
         weight = ps_weight * alpha_c * me2 * lumi_terms.sum(-1) / (2 * s_hat) * GEV2_TO_PB
@@ -107,7 +107,7 @@ class ChannelIntegrand:
         weight_no_alpha = ps_weight * me2 * lumi_terms.sum(-1) / (2 * s_hat) * GEV2_TO_PB
         weight_no_alpha = torch.where(passed, weight_no_alpha, torch.zeros_like(weight_no_alpha))
         positive = denominator > 0
-        alpha_prior = torch.where(positive[:, None], channel_amp2 / torch.where(positive, denominator, 1.0)[:, None],
-                                  1.0 / channel_amp2.shape[1])
+        alpha_prior = torch.where(positive[:, None], p_channels / torch.where(positive, denominator, 1.0)[:, None],
+                                  1.0 / p_channels.shape[1])
         return ChannelPoint(r, momenta, x1, x2, weight, mu_r, mu_f1, mu_f2, alpha_s, lumi_terms,
                             weight_no_alpha, alpha_prior)
