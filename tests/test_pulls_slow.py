@@ -2,9 +2,16 @@
 
 p p > e+ e- j at a fixed scale (91.188) and p p > w+ j j at Σ mT/2, on MG5's default
 run_card otherwise: 20 seeds at the default refine target (10⁴ events), against one
-high-statistics run (δσ/σ = 5·10⁻⁴, another seed). The pull (σ_seed − σ_ref)/δ with δ the
+high-statistics run (δσ/σ = 2.5·10⁻⁴, another seed). The pull (σ_seed − σ_ref)/δ with δ the
 combined error must have a mean within ±0.5 and a standard deviation between 0.7 and 1.4;
 the issue's failure (σ 12–40 % low, quoted errors of 2–4 %) gave pulls of −3 to −10.
+
+The reference's own error shifts all 20 pulls together: at 5·10⁻⁴ it is 0.4 of a run's
+error (δσ/σ ≈ 1.2·10⁻³), which with the 20 seeds' 0.22 gives the mean pull a spread of
+0.45 for a perfect sampler, too close to the ±0.5 window; at 2.5·10⁻⁴ it is 0.2 and the
+spread 0.3. (Seed 1000 at 5·10⁻⁴ gave 257.80 ± 0.13 and 9558.4 ± 4.8 pb, mean pulls +0.85
+and −0.63; seed 1001 at 2.5·10⁻⁴ 258.171 ± 0.065 and 9548.8 ± 2.4; seed 1002 at 5·10⁻⁴
+for e+ e- j 258.25 ± 0.13. The 20 seeds average 258.08 ± 0.07 and 9550.6 ± 3.0.)
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ def sigma(tmp_path: Path, process: str, seed: int, accuracy: float | None = None
 @pytest.mark.slow
 @pytest.mark.parametrize("process", list(CASES))
 def test_pulls_at_default_settings(tmp_path, process):
-    ref, ref_err = sigma(tmp_path, process, seed=1000, accuracy=5e-4)
+    ref, ref_err = sigma(tmp_path, process, seed=1001, accuracy=2.5e-4)
     values = [sigma(tmp_path, process, seed) for seed in range(1, 21)]
     pulls = np.array([(v - ref) / math.hypot(e, ref_err) for v, e in values])
     print(f"\n{process}: reference {ref:.5g} ± {ref_err:.2g} pb; pulls mean {pulls.mean():+.2f}, "
