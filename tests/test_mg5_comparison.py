@@ -57,16 +57,16 @@ def make_run(tmp_path: Path, process: str, setting: str, nevents: int, seed: int
 # 104.96 ± 0.13 vs 104.19 ± 0.33 (seed 1, madnis integrate --nevents 10000).
 SCALE_MISMATCH: set[str] = set()
 # p p > e+ e- j j at fixed scales (seed 1, default accuracy) is 116.86 +- 0.14 pb against
-# MG5's 115.71 +- 0.29 (pull +3.6), spread over MG5's four subprocess groups.
-# MG5 does not reproduce itself there: its other runs (other_mg5_runs in the json) give
-# 116.24 +- 0.22 and 116.39 +- 0.21 (30 000 events each) and, with sde_strategy 2, 114.05 +- 0.26, a run MG5 itself
-# flagged as failed. Our sde_strategy 2 gives 116.99 +- 0.14 (seed 5), and an estimator
-# without VEGAS, α_c or iteration combining (bench/mixture_check.py, 10^8 points) gives
-# 116.82 +- 0.11 on the same integrand. All of the gap is at Delta R_jj >= 4, which MG5's
-# full runs undersample (its drjj = 4 run finds 15.87 +- 0.05 there, its full runs
-# 15.2-15.6, ours 16.165 +- 0.035; bench/RESULTS.md). The gap is not in our sampler; whether it is
-# MG5's sampling or a difference in the integrand is not settled (the 28 matrix elements
-# agree with MG5 standalone to 1.4e-6, see bench/RESULTS.md).
+# MG5's 115.71 +- 0.29 (pull +3.6), spread over MG5's four subprocess groups. MG5 does not
+# reproduce itself there: its other runs (other_mg5_runs in the json) give 116.24 +- 0.22 and
+# 116.39 +- 0.21 (30 000 events each) and, with sde_strategy 2, 114.05 +- 0.26, a run MG5
+# itself flagged as failed. Our sde_strategy 2 gives 116.99 +- 0.14 (seed 5), and an estimator
+# without VEGAS, α_c or iteration combining (bench/mixture_check.py, 10^8 points) gives 116.82
+# +- 0.11 on the same integrand. All of the gap is at Delta R_jj >= 4, which MG5's full runs
+# undersample (its drjj = 4 run finds 15.87 +- 0.05 there, its full runs 15.2-15.6, ours
+# 16.165 +- 0.035; bench/RESULTS.md). The gap is not in our sampler; whether it is MG5's
+# sampling or a difference in the integrand is not settled (the 28 matrix elements agree with
+# MG5 standalone to 1.4e-6, see bench/RESULTS.md).
 # (Before the VEGAS grids had 16 increments and damping 0.5 it was 2.4 % below, with its
 # deficit at m_ll < 60 GeV; that row, eejj_A_mll60, now agrees: 18.66 +- 0.04 vs 18.53 +- 0.06.)
 UNEXPLAINED_GAP = {"eejj_A"}
