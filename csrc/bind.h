@@ -9,5 +9,6 @@ void bind_pdf(pybind11::module_& m);
 void bind_me(pybind11::module_& m);
 void bind_cuts(pybind11::module_& m);
 void bind_phasespace(pybind11::module_& m);
+void bind_threads(pybind11::module_& m);
 
 }  // namespace madnis

@@ -2,7 +2,6 @@
 // functions from its own bind_*.cpp (argument checks with tensor_arg.h, then
 // dispatch.h to run an op from csrc/ops on the CPU or CUDA backend).
 #include "bind.h"
-#include "cpu/parallel.h"
 #ifdef MADNIS_WITH_CUDA
 #include "cuda/entry.h"
 #endif
@@ -35,9 +34,7 @@ PYBIND11_MODULE(_core, m) {
     madnis::bind_me(m);
     madnis::bind_cuts(m);
     madnis::bind_phasespace(m);
-    m.def("set_num_threads", &madnis::cpu::set_num_threads, py::arg("n"),
-          "Number of CPU threads the core's batch loops use.");
-    m.def("get_num_threads", &madnis::cpu::num_threads);
+    madnis::bind_threads(m);
     m.def("cuda_built", &cuda_built, "True when this build contains the CUDA backend.");
     m.def("cuda_device_available", &cuda_device_available);
 }

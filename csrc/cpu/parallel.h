@@ -1,36 +1,34 @@
-// The CPU backend's only loop: run op(b) for b in [0, n) on the core's worker
-// threads. Threads are started per call: a call covers a whole batch
-// (10^4-10^6 points), so the start-up cost (~10 µs a thread) is negligible,
-// and we avoid a second OpenMP runtime beside torch's.
+// The CPU backend's only loop: run op(b) for b in [0, n) on the core's threads.
+// The threads are the persistent pool of cpu/pool.h (the caller takes part); a batch too
+// small to give each thread min_chunk points runs inline on the caller. The thread
+// count defaults to the CPUs the process may use (cpu/cpus.h).
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
-#include <thread>
-#include <vector>
+
+#include "cpu/pool.h"
 
 namespace madnis::cpu {
 
+// Threads the loops use: set_num_threads's value, else available_cpus().
 int num_threads();
+// n >= 1 (std::invalid_argument otherwise); the pool resizes at its next loop.
 void set_num_threads(int n);
 
+// Runs fn(ctx, begin, end) over [0, n): inline when n < 2 * min_chunk or one thread, else
+// on up to num_threads() threads with chunks of at least min_chunk indices.
+void run_chunks(int64_t n, int64_t min_chunk, ChunkFn fn, const void* ctx);
+
+// min_chunk: the fewest points worth a thread of their own (2048 suits ops of ~100 ns a
+// point; matrix elements of µs to ms a point pass a few). Exceptions from op reach the caller.
 template <typename Op>
 void for_each(int64_t n, const Op& op, int64_t min_chunk = 2048) {
-    const int64_t max_threads = std::max<int64_t>(1, std::min<int64_t>(num_threads(), n / min_chunk));
-    if (max_threads <= 1) {
-        for (int64_t b = 0; b < n; ++b) op(b);
-        return;
-    }
-    std::vector<std::thread> workers;
-    workers.reserve(max_threads - 1);
-    const int64_t chunk = (n + max_threads - 1) / max_threads;
-    auto run = [&op, n, chunk](int64_t t) {
-        const int64_t end = std::min(n, (t + 1) * chunk);
-        for (int64_t b = t * chunk; b < end; ++b) op(b);
+    // Only this call per chunk is indirect; the loop over b inlines op.
+    auto body = [](const void* ctx, int64_t begin, int64_t end) {
+        const Op& o = *static_cast<const Op*>(ctx);
+        for (int64_t b = begin; b < end; ++b) o(b);
     };
-    for (int64_t t = 1; t < max_threads; ++t) workers.emplace_back(run, t);
-    run(0);
-    for (auto& w : workers) w.join();
+    run_chunks(n, min_chunk, body, &op);
 }
 
 }  // namespace madnis::cpu
