@@ -50,6 +50,11 @@ def main() -> None:
     """madnis: LHC event generation from MadGraph cards with MadNIS sampling."""
 
 
+_threads_option = click.option(
+    "--threads", type=click.IntRange(min=1),
+    help="CPU threads (overrides the run_card's nb_core; default: the CPUs this process may use)")
+
+
 def _integration_options(command):
     """The options `madnis integrate` and `madnis mg5-run` share."""
     options = [
@@ -65,6 +70,7 @@ def _integration_options(command):
                           "(default: the run_card's madnis_enable, else vegas)"),
         click.option("--max-diagrams", type=click.IntRange(min=1),
                      help="stop with an error when the process has more diagrams than this (default: no limit)"),
+        _threads_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -84,7 +90,7 @@ def _integration_options(command):
 @_integration_options
 def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, nevents: int | None,
               seed: int | None, device: str, output: Path | None, accuracy: float | None, sampler: str | None,
-              resume: Path | None, max_diagrams: int | None) -> None:
+              resume: Path | None, max_diagrams: int | None, threads: int | None) -> None:
     """Integrate the process of PROC_CARD and write unweighted LHE events.
 
     Prints σ ± δσ, writes Events/run_NN/unweighted_events.lhe.gz and results.json
@@ -93,7 +99,7 @@ def integrate(proc_card: Path, run_card: Path | None, param_card: Path | None, n
     from madnis_plugin.integrate import RunOptions
 
     options = RunOptions(nevents=nevents, seed=seed, device=device, output=output, rel_accuracy=accuracy,
-                         sampler=sampler, resume=resume)
+                         sampler=sampler, resume=resume, threads=threads)
     _run_integration(proc_card, run_card, param_card, options, max_diagrams)
 
 
@@ -143,7 +149,9 @@ def _check_device(device: str) -> None:
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), help="default: the trained run's device")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the trained run's)")
-def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, output: Path | None) -> None:
+@_threads_option
+def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, output: Path | None,
+             threads: int | None) -> None:
     """More unweighted events from the sampler saved in RUN_DIR, without training or integrating.
 
     RUN_DIR is a run folder of `madnis integrate` (Events/run_NN); the events go to a new
@@ -160,7 +168,8 @@ def generate(run_dir: Path, nevents: int, seed: int | None, device: str | None, 
     with exit_on_signals(err_console):
         try:
             seed = _generate_seed(seed, process_dir)
-            summary = generate_events(run_dir, nevents, seed=seed, device=device, output=output, console=console)
+            summary = generate_events(run_dir, nevents, seed=seed, device=device, output=output, console=console,
+                                      threads=threads)
         except _user_errors() as err:
             remove_own_unfinished(process_dir)
             _fail(str(err))
@@ -194,6 +203,8 @@ def _print_summary(title: str, summary) -> None:
     record = _results_of(summary)
     if record.get("seed") is not None:
         table.add_row("seed", str(record["seed"]))
+    if record.get("threads") is not None:
+        table.add_row("CPU threads", f"{record['threads']} ({record.get('threads_from', '')})")
     table.add_row("time", ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
     for text in getattr(summary, "warnings", []):
         table.add_row("[yellow]warning[/]", text)
@@ -329,7 +340,7 @@ def mg5_check(mg5_dir: Path, python: str) -> None:
 @click.argument("process_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @_integration_options
 def mg5_run(process_dir: Path, nevents: int | None, seed: int | None, device: str, accuracy: float | None,
-            sampler: str | None, max_diagrams: int | None) -> None:
+            sampler: str | None, max_diagrams: int | None, threads: int | None) -> None:
     """Integrate a process folder written by MG5's `output madnis` (its bin/generate_events).
 
     Uses the folder's Cards/ and writes Events/run_NN there; stops if madnis's
@@ -353,7 +364,7 @@ def mg5_run(process_dir: Path, nevents: int | None, seed: int | None, device: st
             _fail(f"{process_dir}: madnis and MG5 expand the process differently ({difference})")
 
     options = RunOptions(nevents=nevents, seed=seed, device=device, output=process_dir, rel_accuracy=accuracy,
-                         sampler=sampler)
+                         sampler=sampler, threads=threads)
     _run_integration(process_dir / record["proc_card"], None, None, options, max_diagrams,
                      check_process=same_subprocesses)
 

@@ -54,6 +54,7 @@ from madnis_plugin.sampling.protocol import Progress, Sampler
 from madnis_plugin.sampling.refine import RefineSettings, allocate
 from madnis_plugin.sampling.vegas_sampler import SurveySettings, VegasSampler
 from madnis_plugin.seeds import resolve_seed
+from madnis_plugin.threads import choose_threads, use_threads
 
 
 def default_accuracy(nevents: int) -> float:
@@ -88,6 +89,7 @@ class RunOptions:
     max_weight_sample: int = 400_000  # refine weights kept per channel for its w_max
     sampler: str | None = None  # "vegas" or "madnis"; None: the run_card's madnis_enable
     resume: Path | None = None  # a run folder whose checkpoint the sampler continues from
+    threads: int | None = None  # CPU threads (--threads); None: the run_card's nb_core, else the CPUs available
 
 
 @dataclass
@@ -118,6 +120,8 @@ class IntegrationRun:
         self.seed = self.seed_info.value
         run_card = self.run_card = run_card.with_overrides(iseed=self.seed)
         self.device = torch.device(options.device)
+        self.threads = choose_threads(options.threads, run_card["nb_core"])
+        use_threads(self.threads)  # before the matrix elements are compiled and evaluated
         self.candidates: EventCandidates | None = None  # the refine's event candidates, used once
         self.refine_event_pool = 0  # events the refine's candidates gave
         self.sampler_name = options.sampler or ("madnis" if run_card["madnis_enable"] else "vegas")
@@ -442,7 +446,8 @@ class IntegrationRun:
                                                "cross_section_pb": xs, "error_pb": err}
                                               for sub, (xs, err) in zip(self.process.subprocesses, per_sub,
                                                                         strict=True)],
-                             "seed": self.seed, "device": str(self.device), **(extra or {})})
+                             "seed": self.seed, "device": str(self.device),
+                             "threads": self.threads.count, "threads_from": self.threads.source, **(extra or {})})
         return Summary(sigma, result.error, result.chi2_dof, efficiency, n, run_dir, events_path,
                        channels, timings, list(result.warnings))
 
@@ -456,7 +461,8 @@ class IntegrationRun:
 
 
 # Run-card entries that do not change the physics a sampler was trained for.
-_NOT_PHYSICS = {"nevents", "iseed", "run_tag", "madnis_steps", "madnis_enable", "use_syst", "event_norm"}
+_NOT_PHYSICS = {"nevents", "iseed", "run_tag", "madnis_steps", "madnis_enable", "use_syst", "event_norm",
+                "nb_core"}
 
 
 def changed_cards(old: dict[str, str], new: dict[str, str]) -> str:
@@ -488,7 +494,8 @@ def _param_values(text: str) -> dict:
 
 
 def generate(run_dir: str | Path, nevents: int, *, seed: int | None = None, device: str | None = None,
-             output: Path | None = None, matrix_element_of: Callable | None = None, console=None) -> Summary:
+             output: Path | None = None, matrix_element_of: Callable | None = None, console=None,
+             threads: int | None = None) -> Summary:
     """Unweighted events from the sampler saved in `run_dir`, into a new run folder, with no
     training and no integration (σ and the maximum weights are the saved run's)."""
     from madnis_plugin.models.param_card import ParamCard
@@ -508,7 +515,7 @@ def generate(run_dir: str | Path, nevents: int, *, seed: int | None = None, devi
     # A new seed by default: new events, not the saved run's again.
     seed = seed if seed is not None else int(state["seed"]) + 7919 * (1 + len(list(run_dir.parent.iterdir())))
     options = RunOptions(nevents=nevents, seed=seed, device=device or state["device"],
-                         output=output or run_dir.parent.parent, sampler=state["sampler"])
+                         output=output or run_dir.parent.parent, sampler=state["sampler"], threads=threads)
     run = IntegrationRun(proc_card, process, run_card.with_overrides(nevents=nevents), options, matrix_element_of)
     changed = changed_cards(cards, run._cards())
     if changed:

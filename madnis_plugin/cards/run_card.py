@@ -44,7 +44,7 @@ NN23LO1_LHAID = 247000
 class Parameter:
     """One run_card name: its type, MG5's default, and how madnis treats it.
 
-    ``kind`` is one of int, float, bool, str, int_list, str_list, dict.
+    ``kind`` is one of int, float, bool, str, int_list, str_list, dict, count (an int or None).
     ``check`` returns an error message for a well-typed but invalid value (core), or
     None. ``neutral`` says whether a value leaves the physics unchanged (neutral).
     ``reason`` completes "not supported by madnis: <reason>".
@@ -349,6 +349,11 @@ _core("madnis_channel_scales", "bool", True,
       "dynamical_scale_choice -1: recluster per channel as MG5 (True) or cluster freely (False)")
 # --- end of madnis_* ----------------------------------------------------------------------------
 
+# MG5 sets nb_core in me5_configuration.txt, not the run_card; madnis reads it here, MG5's name
+# and syntax (None: all the CPUs the process may use). `madnis integrate --threads` overrides it.
+_core("nb_core", "count", None, "CPU threads (None: the CPUs this process may use)",
+      lambda v: None if v is None or v >= 1 else "expected a positive integer or None")
+
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _P}
 
 _KIND_TEXT = {
@@ -359,6 +364,7 @@ _KIND_TEXT = {
     "int_list": "a list of integers (e.g. 1, 2, 21)",
     "str_list": "a list (e.g. ['a', 'b'])",
     "dict": "a dictionary (e.g. {6: 100})",
+    "count": "a positive integer or None",
 }
 _TRUE = {"true", "t", ".true.", "1", "on", "yes", "y"}
 _FALSE = {"false", "f", ".false.", "0", "off", "no", "n"}
@@ -413,6 +419,10 @@ def _convert(param: Parameter, raw: Any) -> Any:
         if value != int(value):  # 1e4 and 10000.0 are fine, 2.5 is not
             raise ValueError(raw)
         return int(value)
+    if kind == "count":  # an int, or None / "None" for "not set"
+        if raw is None or (isinstance(raw, str) and raw.strip().lower() == "none"):
+            return None
+        return _convert(Parameter(param.name, "int", 0, "core"), raw)
     if kind == "float":
         if isinstance(raw, bool):
             raise ValueError(raw)
@@ -462,6 +472,8 @@ def _format(param: Parameter, value: Any) -> str:
         return repr(float(value))
     if kind == "int":
         return str(int(value))
+    if kind == "count":
+        return "None" if value is None else str(int(value))
     if kind == "int_list":
         return ", ".join(str(v) for v in value)
     if kind == "str_list":
