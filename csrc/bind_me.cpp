@@ -38,8 +38,9 @@ class MeLibrary {
             launch_ = reinterpret_cast<MadnisMeLaunchFn>(dlsym(handle_, "madnis_me_launch"));
             if (launch_ == nullptr) throw std::runtime_error(path + ": madnis_me_launch is missing");
         } else {
-            point_ = reinterpret_cast<MadnisMePointFn>(dlsym(handle_, "madnis_me_point"));
-            if (point_ == nullptr) throw std::runtime_error(path + ": madnis_me_point is missing");
+            block_ = reinterpret_cast<MadnisMeBlockFn>(dlsym(handle_, "madnis_me_block"));
+            if (block_ == nullptr) throw std::runtime_error(path + ": madnis_me_block is missing");
+            if (info_->simd_lanes < 1) throw std::runtime_error(path + ": invalid simd_lanes");
         }
     }
 
@@ -52,6 +53,8 @@ class MeLibrary {
         d["n_couplings"] = info_->n_couplings;
         d["n_params"] = info_->n_params;
         d["is_cuda"] = static_cast<bool>(info_->is_cuda);
+        d["simd_lanes"] = info_->simd_lanes;
+        d["precision"] = std::string(1, static_cast<char>(info_->precision));
         d["path"] = path_;
         return d;
     }
@@ -114,15 +117,18 @@ class MeLibrary {
             throw py::value_error("pass r_hel with hel_out and r_col with col_out");
         }
 
-        const MadnisMePointFn point = point_;
         const MadnisMeBatch* bp = &batch;
-        // One point is microseconds to milliseconds of work: split batches finely.
-        auto op = [point, bp](int64_t b) { point(bp, b); };
         if (momenta.is_cpu()) {
+            // A block of simd_lanes points is microseconds to milliseconds of work; a thread
+            // takes at least 4 blocks, so tiny batches stay on the calling thread.
+            const MadnisMeBlockFn block = block_;
+            const int64_t lanes = info_->simd_lanes;
+            auto op = [block, bp, lanes](int64_t i) { block(bp, i * lanes); };
             py::gil_scoped_release unlocked;
-            madnis::cpu::for_each(n, op, 8);
+            madnis::cpu::for_each((n + lanes - 1) / lanes, op, 4);
             return;
         }
+        auto op = [](int64_t) {};  // the CUDA library launches its own kernel
         const MadnisMeLaunchFn launch = launch_;
         madnis::dispatch(n, op, momenta, stream, [launch, bp](int64_t, const auto&, uintptr_t s, int device) {
             const int err = launch(bp, s, device);
@@ -135,7 +141,7 @@ class MeLibrary {
     std::string path_;
     void* handle_ = nullptr;
     const MadnisMeInfo* info_ = nullptr;
-    MadnisMePointFn point_ = nullptr;
+    MadnisMeBlockFn block_ = nullptr;
     MadnisMeLaunchFn launch_ = nullptr;
 };
 

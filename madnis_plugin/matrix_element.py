@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from madnis_plugin.codegen.build import code_key, compile_library
+from madnis_plugin.codegen.build import PRECISIONS, code_key, compile_library
 from madnis_plugin.codegen.kinematics import boost, random_momenta
 from madnis_plugin.codegen.program import AmplitudeProgram, build_program
 from madnis_plugin.codegen.render import render_source
@@ -65,7 +65,7 @@ class MatrixElement:
         self.source = render_source(self.program)
         self.code_key = code_key(self.source)  # equal for flavour-relabelled copies
         self.source_hash = hashlib.sha256(self.code_key.encode()).hexdigest()[:16]
-        self._libraries: dict[tuple[str, str | None], object] = {}
+        self._libraries: dict[tuple[str, str | None, str], object] = {}
         self._inputs: dict[torch.device, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
         self._good: list[int] | None = None
         self.update_parameters()
@@ -135,18 +135,21 @@ class MatrixElement:
         self._inputs.clear()
         self._good = None
 
-    def library(self, device: torch.device | str = "cpu"):
-        """The compiled library for a device (compiled on first request, then cached)."""
+    def library(self, device: torch.device | str = "cpu", precision: str = "d"):
+        """The compiled library for a device and precision (``d`` double, ``f`` single, ``m``
+        double amplitudes with a single-precision colour sum), compiled on first request."""
         device = torch.device(device)
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         if device.type == "cuda":
             major, minor = torch.cuda.get_device_capability(device)
-            key = ("cuda", f"{major}{minor}")
+            key = ("cuda", f"{major}{minor}", precision)
         else:
-            key = ("cpu", None)
+            key = ("cpu", None, precision)
         if key not in self._libraries:
             from madnis_plugin.core import _core
 
-            path = compile_library(self.source, key[0], key[1], name=f"me_{self.source_hash}")
+            path = compile_library(self.source, key[0], key[1], name=f"me_{self.source_hash}", precision=precision)
             self._libraries[key] = _core.MeLibrary(str(path))
         return self._libraries[key]
 
@@ -191,6 +194,7 @@ class MatrixElement:
         per_helicity: bool = False,
         flow_weights: bool = False,
         gauge_leg: int = -1,
+        precision: str = "d",
     ) -> MeOutput:
         """|M|^2 of a batch and, on request, per-diagram weights and helicity/colour picks.
 
@@ -200,6 +204,8 @@ class MatrixElement:
         `flow_weights` returns sum_hel |J_k|^2 of the leading colour flows (what `r_col` picks
         from). `all_helicities` sums every configuration (no skipping); `gauge_leg` replaces the
         polarisation of that massless vector leg by p/E (a Ward-identity check).
+        `precision`: ``d`` (double, the default), ``f`` (single) or ``m`` (mixed: double
+        amplitudes, single-precision colour sum); inputs and outputs stay float64.
         """
         momenta = _as_momenta(momenta)
         if momenta.ndim != 3 or momenta.shape[1:] != (self.n_external, 4):
@@ -207,7 +213,7 @@ class MatrixElement:
         momenta = momenta.contiguous()
         device = momenta.device
         n = momenta.shape[0]
-        lib = self.library(device)
+        lib = self.library(device, precision)
         couplings, params, hel = self._device_inputs(device)
         if all_helicities or per_helicity:
             hel = torch.arange(len(self.program.helicities), dtype=torch.int32, device=device)
@@ -238,9 +244,10 @@ class MatrixElement:
         lib.evaluate(momenta, couplings, params, hel, out.me2, gauge_leg=gauge_leg, stream=stream_of(momenta), **kw)
         return out
 
-    def me2(self, momenta: torch.Tensor, alpha_s: float | torch.Tensor | None = None) -> torch.Tensor:
-        """|M|^2 [B] (MG5's SMATRIX convention)."""
-        return self.evaluate(momenta, _checked_alpha_s(alpha_s)).me2
+    def me2(self, momenta: torch.Tensor, alpha_s: float | torch.Tensor | None = None,
+            precision: str = "d") -> torch.Tensor:
+        """|M|^2 [B] (MG5's SMATRIX convention), in `precision` (see `evaluate`)."""
+        return self.evaluate(momenta, _checked_alpha_s(alpha_s), precision=precision).me2
 
     def diagram_weights(self, momenta: torch.Tensor, alpha_s: float | torch.Tensor | None = None) -> torch.Tensor:
         """[B, n_diagrams]: sum over helicities of |A_d|^2 (colour-stripped), the channel-weight prior."""

@@ -18,6 +18,8 @@ from madnis_plugin.codegen.build import compile_library
 from madnis_plugin.codegen.kinematics import boost
 
 HARNESS = r"""
+// One event per call: the scalar build of the headers (the build adds a SIMD width).
+#undef MADNIS_SIMD_BYTES
 #include "madnis/helas/vertices.h"
 using namespace madnis::helas;
 namespace {

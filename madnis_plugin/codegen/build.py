@@ -4,7 +4,16 @@ A library is identified by the SHA-256 of its source, the helicity-amplitude hea
 includes, the compiler command and the compiler's version: the same matrix element
 (e.g. ``u u~ > e+ e-`` and ``c c~ > e+ e-``) compiles once and is reused by every later
 run. The cache lives in ``$MADNIS_CACHE_DIR`` (default ``~/.cache/madnis``) under
-``me/<hash>/``. The compiler is invoked directly (no CMake configure step, which would
+``me/<hash>/``.
+
+CPU libraries are compiled for the host's instruction set (``-march=native``, or
+``$MADNIS_CXX_ARCH``, e.g. ``x86-64-v3`` for a cluster of mixed machines) with the
+helicity-amplitude code event-vectorised: each operation acts on a SIMD vector of events
+(``MADNIS_SIMD_BYTES``, the width the target's registers give; ``$MADNIS_SIMD_BYTES``
+overrides it, 0 is scalar code). The resolved target is part of the cache key, so a cache
+shared between different machines never hands one a library it cannot run. A library is
+also built for one precision: ``d`` (double), ``f`` (single) or ``m`` (double amplitudes,
+single-precision colour sum). The compiler is invoked directly (no CMake configure step, which would
 cost more than compiling a small process): ``$CXX`` (default ``c++``) for the CPU
 backend, ``nvcc`` (``$MADNIS_NVCC``, else on ``PATH`` or in ``$CUDA_HOME/bin``) for CUDA.
 
@@ -22,13 +31,18 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-__all__ = ["BuildError", "cache_dir", "code_key", "compile_library", "find_nvcc", "include_dir"]
+__all__ = ["PRECISIONS", "BuildError", "cache_dir", "code_key", "compile_library", "cpu_target", "find_nvcc",
+           "include_dir"]
 
 #: Optimisation for the CPU backend: -O2 compiles large processes markedly faster than
 #: -O3 for the same speed of straight-line helicity-amplitude code.
 CXX_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-shared", "-fvisibility=hidden"]
 NVCC_FLAGS = ["-std=c++17", "-O3", "--expt-relaxed-constexpr", "-shared", "-cudart", "static",
               "-Xcompiler", "-fPIC,-fvisibility=hidden"]
+
+
+#: Precision codes (as madgraph4gpu's FPTYPE) and the macro each sets in the generated code.
+PRECISIONS = {"d": [], "f": ["-DMADNIS_FP32"], "m": ["-DMADNIS_MIXED"]}
 
 
 class BuildError(RuntimeError):
@@ -86,15 +100,66 @@ def find_nvcc() -> str | None:
     return str(cand) if cand.is_file() else None
 
 
-def _command(backend: str, arch: str | None) -> list[str]:
+def _cxx() -> list[str]:
+    return shlex.split(os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or "g++")
+
+
+@cache
+def cpu_target() -> tuple[list[str], int, str]:
+    """(architecture flags, SIMD vector width in bytes, digest of the resolved target).
+
+    The flags are ``-march=$MADNIS_CXX_ARCH`` (default ``native``), or none where the
+    compiler refuses them (portable scalar-friendly code). The width follows the widest
+    registers the target has: 32 bytes with AVX2 (also with AVX-512, where 256-bit vectors
+    run as fast on the CPUs we measured and keep the clock up, as cudacpp's ``512y``), 16 with
+    SSE2 or NEON, else 0 (scalar). The digest hashes the compiler's predefined macros under
+    those flags: it changes with the instruction sets, whatever ``native`` means on a host.
+    """
+    arch = os.environ.get("MADNIS_CXX_ARCH", "native").strip()
+    flags = [f"-march={arch}"] if arch else []
+    macros = _predefined_macros(tuple(flags))
+    if macros is None and flags:
+        flags, macros = [], _predefined_macros(())
+    macros = macros or ""
+    if "__AVX2__" in macros:
+        width = 32
+    elif "__SSE2__" in macros or "__ARM_NEON" in macros:
+        width = 16
+    else:
+        width = 0
+    env_width = os.environ.get("MADNIS_SIMD_BYTES")
+    if env_width:
+        try:
+            width = int(env_width)
+        except ValueError:
+            raise BuildError(f"MADNIS_SIMD_BYTES={env_width!r}: expected a number of bytes (0, 16, 32, 64)") from None
+        if width not in (0, 16, 32, 64):
+            raise BuildError(f"MADNIS_SIMD_BYTES={width}: expected 0, 16, 32 or 64")
+    return flags, width, hashlib.sha256(macros.encode()).hexdigest()
+
+
+@cache
+def _predefined_macros(flags: tuple[str, ...]) -> str | None:
+    """The compiler's predefined macros under `flags`, or None if it rejects them."""
+    try:
+        out = subprocess.run([*_cxx(), *flags, "-dM", "-E", "-x", "c++", "-"], input="", capture_output=True,
+                             text=True, check=False, timeout=60)
+    except OSError as err:
+        raise BuildError(f"cannot run the compiler {_cxx()[0]!r}: {err}") from None
+    return out.stdout if out.returncode == 0 else None
+
+
+def _command(backend: str, arch: str | None, precision: str = "d") -> list[str]:
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r} (d, f or m)")
     if backend == "cpu":
-        cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or "g++"
-        return [*shlex.split(cxx), *CXX_FLAGS]
+        flags, width, _ = cpu_target()
+        return [*_cxx(), *CXX_FLAGS, *flags, f"-DMADNIS_SIMD_BYTES={width}", *PRECISIONS[precision]]
     if backend == "cuda":
         nvcc = find_nvcc()
         if nvcc is None:
             raise BuildError("the CUDA backend needs nvcc (set MADNIS_NVCC or put it on PATH)")
-        return [nvcc, *NVCC_FLAGS, f"-gencode=arch=compute_{arch},code=sm_{arch}"]
+        return [nvcc, *NVCC_FLAGS, f"-gencode=arch=compute_{arch},code=sm_{arch}", *PRECISIONS[precision]]
     raise ValueError(f"unknown backend {backend!r} (cpu or cuda)")
 
 
@@ -104,8 +169,10 @@ def code_key(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("//"))
 
 
-def compile_library(source: str, backend: str = "cpu", arch: str | None = None, name: str = "me") -> Path:
-    """Compile `source` for `backend` (``cpu`` or ``cuda``; `arch` e.g. ``"90"``), cached.
+def compile_library(source: str, backend: str = "cpu", arch: str | None = None, name: str = "me",
+                    precision: str = "d") -> Path:
+    """Compile `source` for `backend` (``cpu`` or ``cuda``; `arch` e.g. ``"90"``) in
+    `precision` (``d``, ``f`` or ``m``, see `PRECISIONS`), cached.
 
     The cache key ignores whole-line comments (see `code_key`): the source kept beside the
     library is the first one compiled.
@@ -115,14 +182,16 @@ def compile_library(source: str, backend: str = "cpu", arch: str | None = None, 
     """
     if backend == "cuda" and not arch:
         raise ValueError("a CUDA build needs the target architecture, e.g. arch='90'")
-    cmd = _command(backend, arch)
+    cmd = _command(backend, arch, precision)
+    target = cpu_target()[2] if backend == "cpu" else ""
     h = hashlib.sha256()
-    for part in (code_key(source), _headers_digest(), " ".join(cmd[1:]), _compiler_version(cmd[0]), backend):
+    for part in (code_key(source), _headers_digest(), " ".join(cmd[1:]), _compiler_version(cmd[0]), backend,
+                 target):
         h.update(part.encode())
         h.update(b"\0")
     key = h.hexdigest()[:24]
     out_dir = cache_dir() / "me" / key
-    lib = out_dir / f"lib{name}_{backend}.so"
+    lib = out_dir / f"lib{name}_{backend}_{precision}.so"
     if lib.is_file():
         return lib
     out_dir.mkdir(parents=True, exist_ok=True)

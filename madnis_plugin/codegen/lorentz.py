@@ -167,9 +167,9 @@ class LorentzRoutines:
         lines = []
         for k in range(len(self.spins)):
             if k != free and k + 1 in used:
-                lines.append(f"    const double* P{k + 1} = w{k}.p;")
+                lines.append(f"    const real* P{k + 1} = w{k}.p;")
         if free is not None and free + 1 in used:
-            lines.append(f"    const double P{free + 1}[4] = {{-j.p[0], -j.p[1], -j.p[2], -j.p[3]}};")
+            lines.append(f"    const real P{free + 1}[4] = {{-j.p[0], -j.p[1], -j.p[2], -j.p[3]}};")
         return lines
 
     def amplitude_code(self) -> str:

@@ -1,6 +1,8 @@
 // The C interface between the core (csrc/bind_me.cpp) and a generated matrix-element
-// library (madnis_plugin/codegen). A library is built for one backend:
-//   CPU:  madnis_me_point(batch, b) evaluates point b; the core runs its own loop.
+// library (madnis_plugin/codegen). A library is built for one backend and one precision
+// (MadnisMeInfo.precision):
+//   CPU:  madnis_me_block(batch, b0) evaluates points b0 ... b0 + simd_lanes - 1 (those
+//         below n) at once, one per SIMD lane; the core runs its own loop over blocks.
 //   CUDA: madnis_me_launch(batch, stream) runs one thread per point on `stream`.
 // Both export madnis_me_info(). Pointers in a batch are on the library's device.
 //
@@ -17,7 +19,7 @@
 
 #include <stdint.h>
 
-#define MADNIS_ME_ABI_VERSION 1
+#define MADNIS_ME_ABI_VERSION 2
 
 extern "C" {
 
@@ -50,10 +52,12 @@ struct MadnisMeInfo {
     int32_t n_couplings;
     int32_t n_params;
     int32_t is_cuda;
+    int32_t simd_lanes;  // points per madnis_me_block call (1 on CUDA)
+    int32_t precision;   // 'd' double, 'f' single, 'm' mixed (double amplitudes, single colour sum)
 };
 
 typedef const MadnisMeInfo* (*MadnisMeInfoFn)(void);
-typedef void (*MadnisMePointFn)(const MadnisMeBatch*, int64_t);
+typedef void (*MadnisMeBlockFn)(const MadnisMeBatch*, int64_t b0);
 typedef int (*MadnisMeLaunchFn)(const MadnisMeBatch*, uintptr_t stream, int device);
 
 }  // extern "C"

@@ -32,13 +32,13 @@ namespace madnis::helas {
 
 // ---- small Lorentz helpers ------------------------------------------------------------
 
-MADNIS_HD double mdot(const double* a, const double* b) {
+MADNIS_HD real mdot(const real* a, const real* b) {
     return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3];
 }
 MADNIS_HD cplx cdot(const cplx* a, const cplx* b) {  // bilinear, no conjugation
     return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3];
 }
-MADNIS_HD cplx cdot(const double* a, const cplx* b) {
+MADNIS_HD cplx cdot(const real* a, const cplx* b) {
     return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3];
 }
 
@@ -57,7 +57,7 @@ MADNIS_HD void slash2(const cplx* v, bool bar, cplx* m) {
         m[3] = v[0] + v[3];
     }
 }
-MADNIS_HD void slash2(const double* p, bool bar, cplx* m) {
+MADNIS_HD void slash2(const real* p, bool bar, cplx* m) {
     const cplx v[4] = {cplx(p[0]), cplx(p[1]), cplx(p[2]), cplx(p[3])};
     slash2(v, bar, m);
 }
@@ -86,7 +86,7 @@ MADNIS_HD void sum_momenta(Wf& out, const Wf& a, const Wf& b, const Wf& c) {
 }
 
 // 1 / (p² - m² + i m Γ)
-MADNIS_HD cplx inv_denominator(const double* p, double m, double w) {
+MADNIS_HD cplx inv_denominator(const real* p, double m, double w) {
     return 1.0 / cplx(mdot(p, p) - m * m, m * w);
 }
 
@@ -122,7 +122,7 @@ MADNIS_HD void propagate_fermion_col(Wf& f, double m, double w) {
 // the next vertex, against the momentum flowing into it).
 MADNIS_HD void propagate_fermion_row(Wf& f, double m, double w) {
     const cplx d = times_i(inv_denominator(f.p, m, w));
-    const double q[4] = {-f.p[0], -f.p[1], -f.p[2], -f.p[3]};
+    const real q[4] = {-f.p[0], -f.p[1], -f.p[2], -f.p[3]};
     cplx ps[4], psb[4], up[2], lo[2];
     slash2(q, false, ps);
     slash2(q, true, psb);
@@ -236,7 +236,7 @@ MADNIS_HELAS_FN Wf ffs_row(const Wf& fo, const Wf& s, const cplx& cl, const cplx
 // legs in cyclic order (leg 2 from (0, 1), leg 0 from (1, 2), leg 1 from (2, 0)).
 
 MADNIS_HELAS_FN cplx vvv_amp(const Wf& a, const Wf& b, const Wf& c, const cplx& g) {
-    double ab[4], bc[4], ca[4];
+    real ab[4], bc[4], ca[4];
     for (int mu = 0; mu < 4; ++mu) {
         ab[mu] = a.p[mu] - b.p[mu];
         bc[mu] = b.p[mu] - c.p[mu];
@@ -248,8 +248,8 @@ MADNIS_HELAS_FN cplx vvv_amp(const Wf& a, const Wf& b, const Wf& c, const cplx& 
 MADNIS_HELAS_FN Wf vvv_vector(const Wf& a, const Wf& b, const cplx& g, double m, double w) {
     Wf j;
     sum_momenta(j, a, b);
-    const double pc[4] = {-j.p[0], -j.p[1], -j.p[2], -j.p[3]};
-    double bc[4], ca[4];
+    const real pc[4] = {-j.p[0], -j.p[1], -j.p[2], -j.p[3]};
+    real bc[4], ca[4];
     for (int mu = 0; mu < 4; ++mu) {
         bc[mu] = b.p[mu] - pc[mu];
         ca[mu] = pc[mu] - a.p[mu];
