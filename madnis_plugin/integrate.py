@@ -135,7 +135,7 @@ class IntegrationRun:
             elements = process.matrix_elements(self.device)
 
             def matrix_element_of(sub):
-                return SubprocessMatrixElement(elements[sub.index])
+                return SubprocessMatrixElement(elements[sub.index], str(run_card["floating_type"]))
 
         self.entries, self.process = build_integrands(process, run_card, matrix_element_of)
 
@@ -462,7 +462,7 @@ class IntegrationRun:
 
 # Run-card entries that do not change the physics a sampler was trained for.
 _NOT_PHYSICS = {"nevents", "iseed", "run_tag", "madnis_steps", "madnis_enable", "use_syst", "event_norm",
-                "nb_core"}
+                "nb_core", "floating_type"}
 
 
 def changed_cards(old: dict[str, str], new: dict[str, str]) -> str:

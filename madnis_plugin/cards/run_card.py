@@ -354,6 +354,11 @@ _core("madnis_channel_scales", "bool", True,
 _core("nb_core", "count", None, "CPU threads (None: the CPUs this process may use)",
       lambda v: None if v is None or v >= 1 else "expected a positive integer or None")
 
+# madgraph4gpu's run_card setting, with its name and values: the precision of the generated
+# matrix elements (d double, f single, m double amplitudes with a single-precision colour sum).
+_core("floating_type", "str", "d", "matrix-element precision: d (double), f (single) or m (mixed)",
+      _one_of("d", "f", "m"), lower=True)
+
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _P}
 
 _KIND_TEXT = {

@@ -54,13 +54,9 @@ def render_source(program: AmplitudeProgram, noinline: bool | None = None) -> st
     if noinline is None:
         noinline = len(program.external) + len(program.currents) + len(program.amplitudes) > NOINLINE_CALLS
     basis = program.colour
-    jamp: list[list[str]] = [[] for _ in range(basis.n_flows)]
-    for i, coefs in enumerate(basis.coefficients):
-        for k, c in coefs.items():
-            jamp[k].append(_times(c, f"amp[{i}]"))
-    for k, terms in enumerate(jamp):
-        if not terms:
-            jamp[k] = ["cplx(0.0)"]
+    # Each amplitude piece is added to the partial amplitudes of its colour flows as soon as
+    # it is computed: no array of all pieces (on a GPU it would live in local memory).
+    flow_updates = [[(k, _times(c, "a")) for k, c in sorted(coefs.items())] for coefs in basis.coefficients]
     n = basis.n_flows
     cf_rows = [
         [repr(float(basis.matrix[k][l] * (1 if l == k else 2))) for l in range(k, n)] for k in range(n)
@@ -69,7 +65,7 @@ def render_source(program: AmplitudeProgram, noinline: bool | None = None) -> st
         p=program,
         cf=[x for row in cf_rows for x in row],
         cf_rows=cf_rows,
-        jamp=jamp,
+        flow_updates=flow_updates,
         leading=[int(x) for x in basis.leading],
         cuda_threads=CUDA_THREADS,
         noinline=noinline,

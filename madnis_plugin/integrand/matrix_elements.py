@@ -14,8 +14,9 @@ import torch
 
 
 class SubprocessMatrixElement:
-    def __init__(self, me):
+    def __init__(self, me, precision: str = "d"):
         self.me = me
+        self.precision = precision  # run_card floating_type: d, f or m
         self._tables: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def _lookup(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -26,13 +27,13 @@ class SubprocessMatrixElement:
         return self._tables[device]
 
     def evaluate(self, momenta: torch.Tensor, alpha_s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.me.evaluate(momenta, alpha_s, diagram_weights=True)
+        out = self.me.evaluate(momenta, alpha_s, diagram_weights=True, precision=self.precision)
         return out.me2, out.diagram_weights
 
     def sample_colour_helicity(self, momenta: torch.Tensor, alpha_s: torch.Tensor,
                                generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         n = momenta.shape[0]
         r = torch.rand(2, n, dtype=torch.float64, device=momenta.device, generator=generator)
-        out = self.me.evaluate(momenta, alpha_s, r_hel=r[0], r_col=r[1])
+        out = self.me.evaluate(momenta, alpha_s, r_hel=r[0], r_col=r[1], precision=self.precision)
         icolup, helicities = self._lookup(momenta.device)
         return icolup[out.colour_flow.long()], helicities[out.helicity.long()]
