@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import DATA, requires_cuda
+from conftest import DATA, away_from_collinear, requires_cuda
 
 from madnis_plugin.cards.proc_card import ProcCard
 from madnis_plugin.codegen.build import compile_library, find_nvcc
@@ -325,7 +325,11 @@ def test_generated_routines_on_cuda_equal_cpu(heft):
     for process in ("g g > h g g", "g g > a0 g g"):
         me = _element(heft, process)
         p = torch.from_numpy(_points(me, 800.0, 2048, seed=9))
-        torch.testing.assert_close(me.evaluate(p.cuda()).me2.cpu(), me.evaluate(p).me2, rtol=1e-12, atol=0)
+        gpu, cpu = me.evaluate(p.cuda()).me2.cpu(), me.evaluate(p).me2
+        # machine precision away from soft and collinear limits, where rounding is amplified
+        ok = away_from_collinear(p, me.external_masses)
+        torch.testing.assert_close(gpu, cpu, rtol=1e-8, atol=0)
+        torch.testing.assert_close(gpu[ok], cpu[ok], rtol=1e-12, atol=0)
 
 
 # --- four-fermion vertices ---------------------------------------------------------------------------

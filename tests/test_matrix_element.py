@@ -18,7 +18,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import DATA, requires_cuda
+from conftest import DATA, away_from_collinear, requires_cuda
 
 from madnis_plugin import models
 from madnis_plugin.codegen.build import compile_library, find_nvcc
@@ -114,8 +114,11 @@ def test_cuda_equals_cpu(gg_ttx, uux_epem, sm):
         alpha = torch.full((4096,), 0.13, dtype=torch.float64)
         cpu = me.evaluate(p, alpha, diagram_weights=True)
         gpu = me.evaluate(p.cuda(), alpha.cuda(), diagram_weights=True)
-        torch.testing.assert_close(gpu.me2.cpu(), cpu.me2, rtol=1e-12, atol=0)
-        torch.testing.assert_close(gpu.diagram_weights.cpu(), cpu.diagram_weights, rtol=1e-12, atol=0)
+        # machine precision away from soft and collinear limits, where rounding is amplified
+        ok = away_from_collinear(p, me.external_masses)
+        for a, b in ((gpu.me2.cpu(), cpu.me2), (gpu.diagram_weights.cpu(), cpu.diagram_weights)):
+            torch.testing.assert_close(a, b, rtol=1e-8, atol=0)
+            torch.testing.assert_close(a[ok], b[ok], rtol=1e-12, atol=0)
 
 
 def test_helicity_and_colour_picks_follow_their_weights(gg_ttx, sm):

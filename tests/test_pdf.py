@@ -187,6 +187,9 @@ def test_cuda_matches_cpu(default_pdf):
     flavours = list(range(-5, 6)) + [21, 22]
     cpu = default_pdf.xfxQ_flavours(flavours, x, q)
     gpu = default_pdf.xfxQ_flavours(flavours, x.cuda(), q.cuda()).cpu()
-    scale = cpu.abs().clamp_min(1e-300)
-    assert torch.all(((gpu - cpu).abs() / scale)[cpu.abs() > 1e-12] <= 1e-12)
+    # A density small by cancellation (a sea quark's sign change) loses relative precision to
+    # rounding that differs between devices (FMA contraction: 4e-12 at xf = -5e-7): measure each
+    # difference also against the point's largest density (FMA: 8e-15 of it).
+    tolerance = 1e-12 * cpu.abs() + 1e-13 * cpu.abs().amax(1, keepdim=True)
+    assert torch.all((gpu - cpu).abs() <= tolerance)
     torch.testing.assert_close(default_pdf.alphasQ(q.cuda()).cpu(), default_pdf.alphasQ(q), rtol=1e-12, atol=0)

@@ -176,7 +176,7 @@ def test_same_seed_gives_identical_file_bytes(tmp_path):
     assert a != c
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.gpu
 def test_unweighting_runs_on_the_events_device():
     w = torch.rand(100_000, device="cuda", dtype=torch.float64)
     mw = MaxWeight.estimate(w, EPS)

@@ -425,6 +425,7 @@ def pack(topo: Topology, sqrt_s: float, hadronic: bool = True, sqrt_s_hat_min: f
             if isinstance(node, Decay):
                 b.decay_tree(blobs[j], node, slots)
     else:
+        b.sums.append([root, *(i + 2 for i in range(n))])  # the inverse reads the root's momentum
         b.split(root, [i + 2 for i in range(n)])
     if len(b.m2) > MAX_SLOTS:
         raise TopologyError(f"the channel needs {len(b.m2)} momentum slots, the core has {MAX_SLOTS}")
