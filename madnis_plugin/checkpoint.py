@@ -11,6 +11,7 @@ layout of the state; the samplers and the run driver fill it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,35 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         p = checkpoint_path(p)
     if not p.is_file():
         raise CheckpointError(f"{p}: no checkpoint (run `madnis integrate` first)")
-    # Our own files: they hold numpy arrays and plain containers as well as tensors.
-    return torch.load(p, map_location="cpu", weights_only=False)
+    # Our own files: they hold numpy arrays and plain containers as well as tensors. Tensors are
+    # saved on the CPU; map_location also brings back any a GPU run left on its device.
+    try:
+        return torch.load(p, map_location="cpu", weights_only=False)
+    except Exception as err:  # noqa: BLE001 - torch.load raises many kinds on a damaged file
+        raise CheckpointError(f"{p}: not a checkpoint madnis can read ({err})") from None
+
+
+def generator_state(generator: torch.Generator) -> dict[str, Any]:
+    """A generator's state for a checkpoint, with the type of device it draws on."""
+    return {"device": generator.device.type, "state": generator.get_state()}
+
+
+def restore_generator(generator: torch.Generator, saved: dict[str, Any] | torch.Tensor) -> None:
+    """Continue the random stream of `generator_state` (or of a bare get_state(), older files).
+
+    A state saved on another type of device (a CUDA run resumed on the CPU: Philox's 16 bytes
+    against the Mersenne twister's 5056) does not fit; the generator is then seeded from it, so
+    that one checkpoint resumes the same way on this device.
+    """
+    if isinstance(saved, dict):
+        state, same_device = saved["state"], saved["device"] == generator.device.type
+    else:
+        state, same_device = saved, saved.numel() == generator.get_state().numel()
+    if same_device:
+        generator.set_state(state)
+        return
+    digest = hashlib.sha256(state.cpu().numpy().tobytes()).digest()
+    generator.manual_seed(int.from_bytes(digest[:8], "little") >> 1)
 
 
 def _to_cpu(value: Any) -> Any:

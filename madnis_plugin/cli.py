@@ -32,16 +32,18 @@ def _fail(message: str) -> None:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    """The exceptions that mean "an input is wrong": one line and status 2, no traceback."""
+    """The exceptions that mean "an input is wrong" (or the machine is: a compiler that fails
+    says where its log is): one line and status 2, no traceback."""
     from madnis_plugin.checkpoint import CheckpointError
     from madnis_plugin.checks import CrossSectionTooSmall
+    from madnis_plugin.codegen.build import BuildError
     from madnis_plugin.errors import CardError, PhysicsInputError
     from madnis_plugin.events.run_dir import OutputDirError
     from madnis_plugin.integrate import ZeroCrossSection
     from madnis_plugin.process.limits import TooManyDiagrams
 
     return (CardError, ZeroCrossSection, FloatingPointError, CheckpointError, OutputDirError, PhysicsInputError,
-            TooManyDiagrams, CrossSectionTooSmall)
+            TooManyDiagrams, CrossSectionTooSmall, BuildError)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,10 +137,11 @@ def _diagram_progress(text: str) -> None:
 
 def _check_device(device: str) -> None:
     if device == "cuda":
-        from madnis_plugin.core import cuda_available
+        from madnis_plugin.core import cuda_unavailable_reason
 
-        if not cuda_available():
-            _fail("--device cuda: no CUDA device, or this build has no CUDA backend")
+        reason = cuda_unavailable_reason()
+        if reason:
+            _fail(f"--device cuda: {reason}")
 
 
 @main.command()
@@ -146,7 +149,8 @@ def _check_device(device: str) -> None:
 @click.option("--nevents", type=click.IntRange(min=1), required=True, help="unweighted events to generate")
 @click.option("--seed", type=click.IntRange(min=0),
               help="random seed (default: a fresh one, never one the process folder used before)")
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), help="default: the trained run's device")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]),
+              help="default: the trained run's device (the CPU where that GPU is not)")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="process folder for Events/run_NN (default: the trained run's)")
 @_threads_option

@@ -29,4 +29,26 @@ def cuda_available() -> bool:
     return _core.cuda_built() and torch.cuda.is_available()
 
 
-__all__ = ["_core", "cuda_available", "stream_of"]
+def cuda_unavailable_reason() -> str | None:
+    """Why a run cannot use the GPU, in one line with what to do; None when it can."""
+    from madnis_plugin.codegen.build import find_nvcc
+
+    if not _core.cuda_built():
+        return ("this build of madnis has no CUDA backend: reinstall it where nvcc is found "
+                "(MADNIS_CUDA=ON pip install ...)")
+    if torch.version.cuda is None:
+        return f"torch {torch.__version__} is a CPU-only build: install a CUDA build of torch"
+    if not torch.cuda.is_available():
+        try:
+            torch.cuda.init()  # its error names the cause (no driver, a driver too old ...)
+            cause = "torch sees no GPU"
+        except Exception as err:  # noqa: BLE001 - whatever it raises is the reason
+            cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return f"no usable CUDA device ({cause}); check nvidia-smi and CUDA_VISIBLE_DEVICES"
+    if find_nvcc() is None:
+        return ("the matrix elements are compiled for the GPU at run time, and nvcc was not found "
+                "(put it on PATH, or set MADNIS_NVCC or CUDA_HOME)")
+    return None
+
+
+__all__ = ["_core", "cuda_available", "cuda_unavailable_reason", "stream_of"]

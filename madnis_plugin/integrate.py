@@ -493,6 +493,14 @@ def _param_values(text: str) -> dict:
     return out
 
 
+def _saved_device(device: str) -> str:
+    """The device a saved run trained on, or the CPU where that GPU is not (a CUDA run generating
+    on a laptop): the saved sampler is the same on both."""
+    from madnis_plugin.core import cuda_available
+
+    return "cpu" if torch.device(device).type == "cuda" and not cuda_available() else device
+
+
 def generate(run_dir: str | Path, nevents: int, *, seed: int | None = None, device: str | None = None,
              output: Path | None = None, matrix_element_of: Callable | None = None, console=None,
              threads: int | None = None) -> Summary:
@@ -514,7 +522,7 @@ def generate(run_dir: str | Path, nevents: int, *, seed: int | None = None, devi
     run_card = RunCard.from_string(cards["run_card"], path=str(run_dir / "run_card (checkpoint)"))
     # A new seed by default: new events, not the saved run's again.
     seed = seed if seed is not None else int(state["seed"]) + 7919 * (1 + len(list(run_dir.parent.iterdir())))
-    options = RunOptions(nevents=nevents, seed=seed, device=device or state["device"],
+    options = RunOptions(nevents=nevents, seed=seed, device=device or _saved_device(state["device"]),
                          output=output or run_dir.parent.parent, sampler=state["sampler"], threads=threads)
     run = IntegrationRun(proc_card, process, run_card.with_overrides(nevents=nevents), options, matrix_element_of)
     changed = changed_cards(cards, run._cards())

@@ -46,7 +46,8 @@ PRECISIONS = {"d": [], "f": ["-DMADNIS_FP32"], "m": ["-DMADNIS_MIXED"]}
 
 
 class BuildError(RuntimeError):
-    """The compiler failed on generated code (the message holds the command and its output)."""
+    """The compiler cannot run or failed on generated code: one line naming the source, the
+    first error and the log beside the source that holds the command and the whole output."""
 
 
 def cache_dir() -> Path:
@@ -205,11 +206,19 @@ def compile_library(source: str, backend: str = "cpu", arch: str | None = None, 
     proc = subprocess.run(full, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         Path(tmp).unlink(missing_ok=True)
-        raise BuildError(
-            f"compiling {src} failed (exit {proc.returncode}):\n  {' '.join(full)}\n{proc.stdout}{proc.stderr}"
-        )
+        log = lib.with_suffix(".log")  # one per build of the source (backend, precision)
+        _write_atomic(log, f"{shlex.join(full)}\n\n{proc.stdout}{proc.stderr}".encode())
+        raise BuildError(f"compiling {src} failed (exit {proc.returncode}): {_first_error(proc.stdout + proc.stderr)}"
+                         f" (the compiler's whole output: {log})")
     os.replace(tmp, lib)
     return lib
+
+
+def _first_error(output: str) -> str:
+    """The compiler's first error line (a large process's output runs to thousands of lines)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    line = next((x for x in lines if "error" in x.lower()), lines[0] if lines else "no output")
+    return line if len(line) <= 300 else line[:297] + "..."
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from madnis_plugin.checkpoint import CheckpointError
+from madnis_plugin.checkpoint import CheckpointError, generator_state, restore_generator
 from madnis_plugin.nis.buffer import SampleBuffer, Samples
 from madnis_plugin.nis.channel_weights import ChannelWeightNet
 from madnis_plugin.nis.config import MadnisConfig
@@ -394,7 +394,7 @@ class MadnisIntegrator:
             "means": self.means.copy(),
             "spread": self.spread.copy(),
             "buffer": self.buffer.state_dict(),
-            "rng": self.generator.get_state(),
+            "rng": generator_state(self.generator),
             "step": self.step,
             "optimizer_steps": self.optimizer_steps,
             "n_calls": self.n_calls,
@@ -429,7 +429,7 @@ class MadnisIntegrator:
                                   for chunks in buffer_state["chunks"]]
         self.buffer.load_state_dict(buffer_state)
         self.buffer.capacity = self.config.buffer_size
-        self.generator.set_state(state["rng"])
+        restore_generator(self.generator, state["rng"])  # also one saved on another device
         self.step = int(state["step"])
         self.optimizer_steps = int(state["optimizer_steps"])
         self.n_calls = int(state["n_calls"])
