@@ -4,9 +4,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "bind.h"
@@ -41,6 +44,24 @@ std::vector<int64_t> parallel_probe(int64_t n, int64_t min_chunk, double spin_us
     return ran_on;
 }
 
+// The (begin, end) ranges a for_each_range of n points ran, sorted.
+std::vector<std::pair<int64_t, int64_t>> parallel_ranges(int64_t n, int64_t min_chunk, int64_t align) {
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    std::mutex mutex;
+    {
+        py::gil_scoped_release unlocked;
+        madnis::cpu::for_each_range(
+            n,
+            [&](int64_t begin, int64_t end) {
+                std::lock_guard<std::mutex> lock(mutex);
+                ranges.emplace_back(begin, end);
+            },
+            min_chunk, align);
+    }
+    std::sort(ranges.begin(), ranges.end());
+    return ranges;
+}
+
 }  // namespace
 
 void madnis::bind_threads(py::module_& m) {
@@ -57,4 +78,6 @@ void madnis::bind_threads(py::module_& m) {
     m.def("_parallel_probe", &parallel_probe, py::arg("n"), py::arg("min_chunk"), py::arg("spin_us") = 0.0,
           py::arg("throw_in_worker") = false,
           "Test hook: a parallel loop of n points; the thread id (gettid) that ran each point.");
+    m.def("_parallel_ranges", &parallel_ranges, py::arg("n"), py::arg("min_chunk"), py::arg("align") = 1,
+          "Test hook: the sorted (begin, end) ranges a for_each_range of n points ran.");
 }

@@ -4,6 +4,7 @@ threads and after fork. Fast and CI-safe on a 2-core machine."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -156,6 +157,15 @@ def test_small_batches_run_inline_on_the_caller():
     assert set(_core._parallel_probe(7, 4, SPIN_US)) == {caller}  # fewer than 2 chunks of 4
     assert set(_core._parallel_probe(3000, 2048, 0.0)) == {caller}  # the cheap ops' default chunk
     assert set(_core._parallel_probe(0, 4)) == set()
+
+
+def test_ranges_cover_the_batch_once_and_start_aligned():
+    _core.set_num_threads(2)
+    assert _core._parallel_ranges(30, 16, 8) == [(0, 30)]  # one thread's worth: inline, one range
+    ranges = _core._parallel_ranges(10_001, 100, 8)
+    assert len(ranges) > 2 and ranges[0][0] == 0 and ranges[-1][1] == 10_001
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # no gap, no overlap
+    assert all(begin % 8 == 0 and end - begin >= 100 for begin, end in ranges[:-1])
 
 
 def test_the_pool_is_started_once_and_reused():

@@ -26,7 +26,7 @@ void set_num_threads(int n) {
     g_threads.store(n);
 }
 
-void run_chunks(int64_t n, int64_t min_chunk, ChunkFn fn, const void* ctx) {
+void run_chunks(int64_t n, int64_t min_chunk, ChunkFn fn, const void* ctx, int64_t align) {
     if (n <= 0) return;
     min_chunk = std::max<int64_t>(1, min_chunk);
     const int threads = num_threads();
@@ -36,7 +36,9 @@ void run_chunks(int64_t n, int64_t min_chunk, ChunkFn fn, const void* ctx) {
         return;
     }
     // About four chunks a thread: points of uneven cost (cuts, resonances) even out.
-    const int64_t chunk = std::max(min_chunk, (n + 4 * participants - 1) / (4 * participants));
+    int64_t chunk = std::max(min_chunk, (n + 4 * participants - 1) / (4 * participants));
+    align = std::max<int64_t>(1, align);
+    chunk = (chunk + align - 1) / align * align;
     parallel_run(threads - 1, static_cast<int>(participants - 1), n, chunk, fn, ctx);
 }
 
