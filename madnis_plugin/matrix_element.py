@@ -323,6 +323,10 @@ class ProcessMatrixElements:
     def build(self, device: torch.device | str = "cpu", jobs: int | None = None) -> None:
         """Compile every distinct library for `device` now, `jobs` compilers in parallel."""
         unique = list({me.code_key: me for me in self.elements}.values())
+        if jobs is None:  # the core's threads (--threads, nb_core, else the CPUs this process may use)
+            from madnis_plugin.core import _core
+
+            jobs = _core.num_threads()
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             list(pool.map(lambda me: me.library(device), unique))
 
