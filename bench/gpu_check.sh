@@ -61,6 +61,7 @@ summary() {
 fail_now() { echo "gpu_check: $1"; record "$2" FAIL 0; summary; exit 1; }
 
 # --- the machine -------------------------------------------------------------------------------
+command -v nvcc >/dev/null || export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH
 nvidia-smi -L || true
 nvcc --version | tail -n 2 || fail_now "nvcc is not on PATH" "nvcc"
 ARCH=${CUDA_ARCH:-$("$PY" -c "import torch; print(''.join(map(str, torch.cuda.get_device_capability(0))))" 2>/dev/null)}
