@@ -143,6 +143,7 @@ class _Builder:
         self._param_index: dict[str, int] = {}
         self.currents: list[Call] = []
         self._current_index: dict[tuple, int] = {}
+        self._current_size: list[int] = []  # external legs in each current's sub-tree
         self.amplitudes: list[Call] = []
         self.amplitude_diagram: list[int] = []
         self.pieces: list[dict] = []
@@ -209,30 +210,57 @@ class _Builder:
             for choice in itertools.product(*[range(len(g)) for g in groups]):
                 self._piece(d_index, d, groups, choice, made_by)
 
+    def _current_legs(self, ident: tuple) -> int:
+        return 1 if ident[0] == "ext" else (ident[2] if ident[0] == "new" else self._current_size[ident[1]])
+
     def _piece(self, d_index: int, d: Diagram, groups: list, choice: tuple[int, ...], made_by: dict) -> None:
-        # line -> (C++ name, identity); identical sub-trees get identical currents
-        line_wf: dict[int, tuple[str, tuple]] = {i: (f"w{i}", ("ext", i)) for i in range(self.n)}
-        n_v = len(d.vertices)
+        # A tree amplitude can be closed at any of its vertices: the off-shell currents then
+        # flow toward that vertex. Close it where it needs the fewest currents not already
+        # computed for earlier diagrams (identical sub-trees get identical currents), so the
+        # diagrams share as many wavefunctions as they can.
+        ends: dict[int, list[int]] = {}
         for k, dv in enumerate(d.vertices):
+            for li in dv.lines:
+                if li >= self.n:
+                    ends.setdefault(li, []).append(k)
+        prop_of = {p.line: p for p in d.propagators}
+
+        def wavefunction(line: int, into: int, new: set | None) -> tuple[str, tuple]:
+            """(C++ name, identity) of `line` entering vertex `into`; with `new`, only count the
+            currents that would be added (their keys go into `new`) and add none."""
+            if line < self.n:
+                return f"w{line}", ("ext", line)
+            (k,) = [v for v in ends[line] if v != into]
+            dv = d.vertices[k]
             colour, terms = groups[k][choice[k]]
-            if k == n_v - 1:
-                amp = self._vertex_call(dv.vertex, terms, None, [line_wf[li][0] for li in dv.lines], None)
-            else:
-                prop = d.propagators[k]
-                free = dv.lines.index(prop.line)
-                slots_in = [s for s in range(len(dv.lines)) if s != free]
-                width = prop.width if (prop.channel == "s" or self.t_channel_width) else ZERO
-                key = (
-                    dv.vertex.key, colour, free, tuple(line_wf[dv.lines[s]][1] for s in slots_in),
-                    prop.mass, width,
-                )
-                if key not in self._current_index:
-                    args = [line_wf[dv.lines[s]][0] if s != free else "" for s in range(len(dv.lines))]
-                    call = self._vertex_call(dv.vertex, terms, free, args, (prop.mass, width))
-                    self._current_index[key] = len(self.currents)
-                    self.currents.append(call)
-                idx = self._current_index[key]
-                line_wf[prop.line] = (f"c{idx}", ("cur", idx))
+            free = dv.lines.index(line)
+            inputs = {s: wavefunction(dv.lines[s], k, new) for s in range(len(dv.lines)) if s != free}
+            prop = prop_of[line]
+            width = prop.width if (prop.channel == "s" or self.t_channel_width) else ZERO
+            key = (dv.vertex.key, colour, free, tuple(wf[1] for wf in inputs.values()), prop.mass, width)
+            if key not in self._current_index:
+                if new is not None:
+                    new[key] = sum(self._current_legs(wf[1]) for wf in inputs.values())
+                    return "", ("new", key, new[key])
+                args = [inputs[s][0] if s != free else "" for s in range(len(dv.lines))]
+                self._current_index[key] = len(self.currents)
+                self._current_size.append(sum(self._current_legs(wf[1]) for wf in inputs.values()))
+                self.currents.append(self._vertex_call(dv.vertex, terms, free, args, (prop.mass, width)))
+            return f"c{self._current_index[key]}", ("cur", self._current_index[key])
+
+        def added(root: int) -> tuple[int, int]:
+            """(currents the root adds, external legs summed over them): fewest new currents,
+            then the smallest ones, which later diagrams are likeliest to share."""
+            new: dict = {}
+            for li in d.vertices[root].lines:
+                wavefunction(li, root, new)
+            return len(new), sum(new.values())
+
+        n_v = len(d.vertices)
+        root = min(reversed(range(n_v)), key=added)  # ties: the last vertex
+        dv = d.vertices[root]
+        _, terms = groups[root][choice[root]]
+        amp = self._vertex_call(dv.vertex, terms, None, [wavefunction(li, root, None)[0] for li in dv.lines], None)
         self.amplitudes.append(amp)
         self.amplitude_diagram.append(d_index)
         cv = [
