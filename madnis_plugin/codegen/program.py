@@ -110,6 +110,11 @@ _PAIRING = {frozenset({0, 1}): 0, frozenset({2, 3}): 0, frozenset({0, 2}): 1, fr
             frozenset({0, 3}): 2, frozenset({1, 2}): 2}
 
 
+def _pairing_mask(coefficients: list[str]) -> int:
+    """Bit k set where pairing k has a coefficient (vvvv_amp/vvvv_vector's PAIRINGS)."""
+    return sum(1 << k for k, c in enumerate(coefficients) if c != "cplx(0.0)")
+
+
 def _vvvv_weights(lorentz: str) -> tuple[int, int, int]:
     """Integer weights of the pairings {01|23}, {02|13}, {03|12} of a VVVV_S/VVVV_A/VVVV_G term."""
     kind, _, rest = lorentz.partition("(")
@@ -304,10 +309,10 @@ class _Builder:
                         w[k].append(f"{float(x)!r} * {c}")
             cs = [" + ".join(x) if x else "cplx(0.0)" for x in w]
             if free is None:
-                return Call("vvvv_amp", (*wf, *cs))
+                return Call(f"vvvv_amp<{_pairing_mask(cs)}>", (*wf, *cs))
             a, b, c = (s for s in range(4) if s != free)
             pick = [cs[_PAIRING[frozenset(pair)]] for pair in ((a, b), (a, c), (b, c))]
-            return Call("vvvv_vector", (wf[a], wf[b], wf[c], *pick, *mw))
+            return Call(f"vvvv_vector<{_pairing_mask(pick)}>", (wf[a], wf[b], wf[c], *pick, *mw))
         if len(terms) != 1:
             raise ValueError(f"vertex {vertex} has {len(terms)} terms with one colour structure")
         g = self.coupling(terms[0].coupling)

@@ -16,3 +16,12 @@
 #else
 #define MADNIS_HELAS_FN MADNIS_HD
 #endif
+
+// Small routines whose work overlaps between consecutive calls (the colour pieces of one
+// four-gluon vertex share dot products): inlined even where the compiler would not, so that
+// it can compute the shared parts once.
+#if defined(__CUDACC__)
+#define MADNIS_HD_ALWAYS_INLINE __host__ __device__ __forceinline__
+#else
+#define MADNIS_HD_ALWAYS_INLINE inline __attribute__((always_inline))
+#endif

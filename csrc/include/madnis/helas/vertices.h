@@ -90,38 +90,48 @@ MADNIS_HD cplx inv_denominator(const real* p, double m, double w) {
     return 1.0 / cplx(mdot(p, p) - m * m, m * w);
 }
 
+// z[k] *= sign i / (p² - m² + i m Γ) for k < n. Where m Γ = 0 (massless or zero-width lines,
+// most of them) the factor is imaginary: two real multiplications per component instead of a
+// complex one.
+MADNIS_HD void times_propagator(cplx* z, int n, const real* p, double m, double w, double sign) {
+    if (m * w == 0.0) {
+        const real d = sign / (mdot(p, p) - m * m);
+        for (int k = 0; k < n; ++k) z[k] = times_i(d * z[k]);
+        return;
+    }
+    const cplx d = sign * times_i(inv_denominator(p, m, w));
+    for (int k = 0; k < n; ++k) z[k] = d * z[k];
+}
+
 // ---- propagators (applied in place to a vertex with one leg removed) --------------------
 
 // Vector: J^mu -> -i (J^mu - p^mu (p·J)/M²) / (p² - M² + i M Γ), p = J.p.
 MADNIS_HD void propagate_vector(Wf& j, double m, double w) {
-    const cplx d = times_minus_i(inv_denominator(j.p, m, w));
     if (m != 0.0) {
         const cplx pj = cdot(j.p, j.w) * (1.0 / (m * m));
-        for (int mu = 0; mu < 4; ++mu) j.w[mu] = d * (j.w[mu] - j.p[mu] * pj);
-    } else {
-        for (int mu = 0; mu < 4; ++mu) j.w[mu] = d * j.w[mu];
+        for (int mu = 0; mu < 4; ++mu) j.w[mu] = j.w[mu] - j.p[mu] * pj;
     }
+    times_propagator(j.w, 4, j.p, m, w, -1.0);
 }
 
-MADNIS_HD void propagate_scalar(Wf& s, double m, double w) { s.w[0] = times_i(inv_denominator(s.p, m, w)) * s.w[0]; }
+MADNIS_HD void propagate_scalar(Wf& s, double m, double w) { times_propagator(s.w, 1, s.p, m, w, 1.0); }
 
 // Column spinor chi -> i (p̸ + m) chi / (p² - m² + i m Γ) with p = chi.p (the arrow
 // enters the next vertex along the momentum).
 MADNIS_HD void propagate_fermion_col(Wf& f, double m, double w) {
-    const cplx d = times_i(inv_denominator(f.p, m, w));
     cplx ps[4], psb[4], up[2], lo[2];
     slash2(f.p, false, ps);
     slash2(f.p, true, psb);
     mat_col(ps, f.w + 2, up);  // upper = m chi_up + (p·sigma) chi_lo
     mat_col(psb, f.w, lo);     // lower = (p·sigmabar) chi_up + m chi_lo
     const cplx c[4] = {up[0] + m * f.w[0], up[1] + m * f.w[1], lo[0] + m * f.w[2], lo[1] + m * f.w[3]};
-    for (int i = 0; i < 4; ++i) f.w[i] = d * c[i];
+    for (int i = 0; i < 4; ++i) f.w[i] = c[i];
+    times_propagator(f.w, 4, f.p, m, w, 1.0);
 }
 
 // Row spinor eta -> eta i (p̸ + m) / (p² - m² + i m Γ) with p = -eta.p (the arrow leaves
 // the next vertex, against the momentum flowing into it).
 MADNIS_HD void propagate_fermion_row(Wf& f, double m, double w) {
-    const cplx d = times_i(inv_denominator(f.p, m, w));
     const real q[4] = {-f.p[0], -f.p[1], -f.p[2], -f.p[3]};
     cplx ps[4], psb[4], up[2], lo[2];
     slash2(q, false, ps);
@@ -129,7 +139,8 @@ MADNIS_HD void propagate_fermion_row(Wf& f, double m, double w) {
     row_mat(f.w + 2, psb, up);  // (eta_up m + eta_lo p·sigmabar, eta_up p·sigma + eta_lo m)
     row_mat(f.w, ps, lo);
     const cplx c[4] = {up[0] + m * f.w[0], up[1] + m * f.w[1], lo[0] + m * f.w[2], lo[1] + m * f.w[3]};
-    for (int i = 0; i < 4; ++i) f.w[i] = d * c[i];
+    for (int i = 0; i < 4; ++i) f.w[i] = c[i];
+    times_propagator(f.w, 4, f.p, m, w, 1.0);
 }
 
 // ---- FFV: gamma^mu (cl P_L + cr P_R); legs (fo = psibar slot, fi = psi slot, V) ----------
@@ -267,18 +278,38 @@ MADNIS_HELAS_FN Wf vvv_vector(const Wf& a, const Wf& b, const cplx& g, double m,
 // The current of leg k from the other legs (a, b, c) takes c_ab, c_ac, c_bc, the
 // coefficients of the pairings that put a with b, a with c and b with c.
 
-MADNIS_HELAS_FN cplx vvvv_amp(const Wf& v0, const Wf& v1, const Wf& v2, const Wf& v3, const cplx& c01,
-                        const cplx& c02, const cplx& c03) {
-    return c01 * cdot(v0.w, v1.w) * cdot(v2.w, v3.w) + c02 * cdot(v0.w, v2.w) * cdot(v1.w, v3.w) +
-           c03 * cdot(v0.w, v3.w) * cdot(v1.w, v2.w);
+// PAIRINGS (bit 0: 01|23 or ab, bit 1: 02|13 or ac, bit 2: 03|12 or bc) names the pairings
+// with a non-zero coefficient; the generated code passes it so that each colour piece of the
+// QCD vertex (two pairings each) skips the third. Inline, so that the compiler shares the dot
+// products between the pieces of one diagram.
+template <int PAIRINGS = 7>
+MADNIS_HD_ALWAYS_INLINE cplx vvvv_amp(const Wf& v0, const Wf& v1, const Wf& v2, const Wf& v3, const cplx& c01, const cplx& c02,
+                        const cplx& c03) {
+    cplx r(0.0);
+    if constexpr ((PAIRINGS & 1) != 0) r += c01 * cdot(v0.w, v1.w) * cdot(v2.w, v3.w);
+    if constexpr ((PAIRINGS & 2) != 0) r += c02 * cdot(v0.w, v2.w) * cdot(v1.w, v3.w);
+    if constexpr ((PAIRINGS & 4) != 0) r += c03 * cdot(v0.w, v3.w) * cdot(v1.w, v2.w);
+    return r;
 }
 
-MADNIS_HELAS_FN Wf vvvv_vector(const Wf& a, const Wf& b, const Wf& c, const cplx& cab, const cplx& cac,
-                         const cplx& cbc, double m, double w) {
+template <int PAIRINGS = 7>
+MADNIS_HD Wf vvvv_vector(const Wf& a, const Wf& b, const Wf& c, const cplx& cab, const cplx& cac, const cplx& cbc,
+                         double m, double w) {
     Wf j;
     sum_momenta(j, a, b, c);
-    const cplx x = cab * cdot(a.w, b.w), y = cac * cdot(a.w, c.w), z = cbc * cdot(b.w, c.w);
-    for (int mu = 0; mu < 4; ++mu) j.w[mu] = x * c.w[mu] + y * b.w[mu] + z * a.w[mu];
+    for (int mu = 0; mu < 4; ++mu) j.w[mu] = cplx(0.0);
+    if constexpr ((PAIRINGS & 1) != 0) {
+        const cplx x = cab * cdot(a.w, b.w);
+        for (int mu = 0; mu < 4; ++mu) j.w[mu] += x * c.w[mu];
+    }
+    if constexpr ((PAIRINGS & 2) != 0) {
+        const cplx y = cac * cdot(a.w, c.w);
+        for (int mu = 0; mu < 4; ++mu) j.w[mu] += y * b.w[mu];
+    }
+    if constexpr ((PAIRINGS & 4) != 0) {
+        const cplx z = cbc * cdot(b.w, c.w);
+        for (int mu = 0; mu < 4; ++mu) j.w[mu] += z * a.w[mu];
+    }
     propagate_vector(j, m, w);
     return j;
 }
