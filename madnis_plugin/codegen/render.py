@@ -8,6 +8,8 @@ One source serves both backends: compiled by a C++ compiler it exports
 
 from __future__ import annotations
 
+from collections import Counter
+from fractions import Fraction
 from functools import cache
 
 import jinja2
@@ -31,13 +33,26 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _times(coef: GaussQ, amp: str) -> str:
-    """C++ for coef * amp, with real and imaginary coefficients kept cheap."""
+def _update(coef: GaussQ, amp: str) -> tuple[str, str]:
+    """(operator, C++ term) adding coef * amp to a partial amplitude: ±1 and ±i cost no
+    multiplication."""
+    unit = {(1, 0): ("+=", amp), (-1, 0): ("-=", amp), (0, 1): ("+=", f"times_i({amp})"),
+            (0, -1): ("-=", f"times_i({amp})")}
+    if (coef.re, coef.im) in unit:
+        return unit[(coef.re, coef.im)]
     if not coef.im:
-        return f"{float(coef.re)!r} * {amp}"
+        return "+=", f"{float(coef.re)!r} * {amp}"
     if not coef.re:
-        return f"times_i({float(coef.im)!r} * {amp})"
-    return f"cplx({float(coef.re)!r}, {float(coef.im)!r}) * {amp}"
+        return "+=", f"times_i({float(coef.im)!r} * {amp})"
+    return "+=", f"cplx({float(coef.re)!r}, {float(coef.im)!r}) * {amp}"
+
+
+def _common_scale(coefficients: list[dict]) -> Fraction:
+    """The commonest non-zero |re| or |im| of the colour coefficients (1 if there are none).
+    Dividing the coefficients by it (and multiplying the colour matrix by its square) turns
+    most partial-amplitude updates into additions."""
+    counts = Counter(abs(x) for coefs in coefficients for c in coefs.values() for x in (c.re, c.im) if x)
+    return counts.most_common(1)[0][0] if counts else Fraction(1)
 
 
 #: Above this many routine calls per helicity the routines are compiled out of line
@@ -56,16 +71,20 @@ def render_source(program: AmplitudeProgram, noinline: bool | None = None) -> st
     basis = program.colour
     # Each amplitude piece is added to the partial amplitudes of its colour flows as soon as
     # it is computed: no array of all pieces (on a GPU it would live in local memory).
-    flow_updates = [[(k, _times(c, "a")) for k, c in sorted(coefs.items())] for coefs in basis.coefficients]
+    scale = _common_scale(basis.coefficients)
+    flow_updates = [[(k, *_update(c * (1 / scale), "a")) for k, c in sorted(coefs.items())]
+                    for coefs in basis.coefficients]
     n = basis.n_flows
     cf_rows = [
-        [repr(float(basis.matrix[k][l] * (1 if l == k else 2))) for l in range(k, n)] for k in range(n)
+        [repr(float(basis.matrix[k][l] * scale * scale * (1 if l == k else 2))) for l in range(k, n)]
+        for k in range(n)
     ]
     return _environment().get_template("matrix_element.cpp.j2").render(
         p=program,
         cf=[x for row in cf_rows for x in row],
         cf_rows=cf_rows,
         flow_updates=flow_updates,
+        flow_scale2=repr(float(scale * scale)),
         leading=[int(x) for x in basis.leading],
         cuda_threads=CUDA_THREADS,
         noinline=noinline,
