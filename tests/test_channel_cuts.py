@@ -82,9 +82,13 @@ def test_ttbar_g_without_limits_fails_the_same_check(rng):
 
 
 BUNDLED = sorted(p.parent.name for p in (ROOT / "processes").glob("*/proc_card.dat"))
+#: The 2 -> 4 processes (hundreds of channels, minutes each) run with -m slow.
+HIGH_MULTIPLICITY = {"ttbar_jj", "w_jjj", "gg_ttgg"}
+BUNDLED_PARAMS = [pytest.param(name, marks=pytest.mark.slow) if name in HIGH_MULTIPLICITY else name
+                  for name in BUNDLED]
 
 
-@pytest.mark.parametrize("name", BUNDLED)
+@pytest.mark.parametrize("name", BUNDLED_PARAMS)
 def test_bundled_channels_keep_most_points_inside_the_cuts(name, rng):
     """Every channel of every bundled process with its own run_card: ≥ 50% of the points pass
     (measured minimum 0.69, w_jj's q g → W q g channels; the binomial error at 2·10⁴ points is
@@ -151,7 +155,7 @@ def _inside(ch: Channel, p: torch.Tensor) -> torch.Tensor:
     return (dev <= 1e-7) & (w > 0)
 
 
-@pytest.mark.parametrize("name", [*BUNDLED, "u u~ > t t~ g"])
+@pytest.mark.parametrize("name", [*BUNDLED_PARAMS, "u u~ > t t~ g"])
 def test_every_passing_event_lies_inside_every_channels_limits(name, rng):
     """The limits never cut away an event that passes the cuts: events that pass, drawn from the
     flat channel and from every channel without limits (which crowd the soft and collinear

@@ -40,6 +40,9 @@ def error_of(text: str) -> CardError:
         ("ttbar", "sm", ["p", "p"], ["t", "t~"]),
         ("ttbar_j", "sm", ["p", "p"], ["t", "t~", "j"]),
         ("w_jj", "sm", ["p", "p"], ["w+", "j", "j"]),
+        ("ttbar_jj", "sm", ["p", "p"], ["t", "t~", "j", "j"]),
+        ("w_jjj", "sm", ["p", "p"], ["w+", "j", "j", "j"]),
+        ("gg_ttgg", "sm", ["g", "g"], ["t", "t~", "g", "g"]),
     ],
 )
 def test_shipped_proc_cards_parse_to_their_process(name: str, model: str, initial: list, final: list) -> None:
