@@ -216,6 +216,7 @@ class _Builder:
                 self._piece(d_index, d, groups, choice, made_by)
 
     def _current_legs(self, ident: tuple) -> int:
+        """External legs in the sub-tree of a wavefunction identity (see `_piece`)."""
         return 1 if ident[0] == "ext" else (ident[2] if ident[0] == "new" else self._current_size[ident[1]])
 
     def _piece(self, d_index: int, d: Diagram, groups: list, choice: tuple[int, ...], made_by: dict) -> None:
@@ -230,9 +231,9 @@ class _Builder:
                     ends.setdefault(li, []).append(k)
         prop_of = {p.line: p for p in d.propagators}
 
-        def wavefunction(line: int, into: int, new: set | None) -> tuple[str, tuple]:
-            """(C++ name, identity) of `line` entering vertex `into`; with `new`, only count the
-            currents that would be added (their keys go into `new`) and add none."""
+        def wavefunction(line: int, into: int, new: dict | None) -> tuple[str, tuple]:
+            """(C++ name, identity) of `line` entering vertex `into`; with `new`, add no current
+            but record each one that would be added (key -> its external legs) in `new`."""
             if line < self.n:
                 return f"w{line}", ("ext", line)
             (k,) = [v for v in ends[line] if v != into]
