@@ -55,6 +55,43 @@ def _common_scale(coefficients: list[dict]) -> Fraction:
     return counts.most_common(1)[0][0] if counts else Fraction(1)
 
 
+_UNITS = (GaussQ(Fraction(1)), GaussQ(Fraction(-1)), GaussQ(Fraction(0), Fraction(1)),
+          GaussQ(Fraction(0), Fraction(-1)))
+
+
+def _colour_groups(coefficients: list[dict]) -> tuple[list, list]:
+    """Amplitude pieces whose colour vectors are equal up to a factor u = ±1, ±i share their
+    updates: the piece adds u A to the group's sum, and the sum goes into the flows once.
+    (g g > t t~ g g g: 1890 pieces in 945 groups, 15,120 flow updates -> 6,480.)
+
+    Returns, per piece, (group, operator, term) or None when its group has only it; and per
+    group, the (flow, operator, term) updates of its sum `s`."""
+    groups: dict[tuple, int] = {}
+    members: list[list[int]] = []
+    unit_of: list[tuple[int, GaussQ]] = []
+    for i, coefs in enumerate(coefficients):
+        first = coefs[min(coefs)]
+        # the unit that makes the first coefficient real and positive (1 if none does)
+        unit = next((u for u in _UNITS if (first * _conj(u)).re > 0 and (first * _conj(u)).im == 0), _UNITS[0])
+        key = tuple(sorted((k, (c * _conj(unit)).re, (c * _conj(unit)).im) for k, c in coefs.items()))
+        g = groups.setdefault(key, len(groups))
+        if g == len(members):
+            members.append([])
+        members[g].append(i)
+        unit_of.append((g, unit))
+    shared = {g: j for j, g in enumerate(g for g, m in enumerate(members) if len(m) > 1)}
+    updates = [(shared[g], *_update(u, "a")) if g in shared else None for g, u in unit_of]
+    flows = [None] * len(shared)
+    for g, j in shared.items():
+        i, (_, unit) = members[g][0], unit_of[members[g][0]]
+        flows[j] = [(k, *_update(c * _conj(unit), "s")) for k, c in sorted(coefficients[i].items())]
+    return updates, flows
+
+
+def _conj(z: GaussQ) -> GaussQ:
+    return GaussQ(z.re, -z.im)
+
+
 #: Above this many routine calls per helicity the routines are compiled out of line
 #: (MADNIS_HELAS_NOINLINE): compile time then grows linearly with the process.
 NOINLINE_CALLS = 400
@@ -72,8 +109,9 @@ def render_source(program: AmplitudeProgram, noinline: bool | None = None) -> st
     # Each amplitude piece is added to the partial amplitudes of its colour flows as soon as
     # it is computed: no array of all pieces (on a GPU it would live in local memory).
     scale = _common_scale(basis.coefficients)
-    flow_updates = [[(k, *_update(c * (1 / scale), "a")) for k, c in sorted(coefs.items())]
-                    for coefs in basis.coefficients]
+    coefficients = [{k: c * (1 / scale) for k, c in coefs.items()} for coefs in basis.coefficients]
+    flow_updates = [[(f"jamp[{k}]", *_update(c, "a")) for k, c in sorted(coefs.items())] for coefs in coefficients]
+    group_updates, group_flows = _colour_groups(coefficients)
     n = basis.n_flows
     cf_rows = [
         [repr(float(basis.matrix[k][l] * scale * scale * (1 if l == k else 2))) for l in range(k, n)]
@@ -84,6 +122,8 @@ def render_source(program: AmplitudeProgram, noinline: bool | None = None) -> st
         cf=[x for row in cf_rows for x in row],
         cf_rows=cf_rows,
         flow_updates=flow_updates,
+        group_updates=group_updates,
+        group_flows=group_flows,
         flow_scale2=repr(float(scale * scale)),
         leading=[int(x) for x in basis.leading],
         cuda_threads=CUDA_THREADS,
