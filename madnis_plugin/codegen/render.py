@@ -1,8 +1,8 @@
 """Render an `AmplitudeProgram` into C++/CUDA source with the jinja2 template.
 
 One source serves both backends: compiled by a C++ compiler it exports
-``madnis_me_point`` (the core loops over points), compiled by nvcc it exports
-``madnis_me_launch`` (a kernel on the caller's stream). See
+``madnis_me_block`` (a SIMD vector of points per call; the core loops over blocks),
+compiled by nvcc it exports ``madnis_me_launch`` (a kernel on the caller's stream). See
 `csrc/include/madnis/helas/me_abi.h` for the interface.
 """
 
