@@ -123,9 +123,11 @@ class MeLibrary {
             // takes at least 4 blocks, so tiny batches stay on the calling thread.
             const MadnisMeBlockFn block = block_;
             const int64_t lanes = info_->simd_lanes;
-            auto op = [block, bp, lanes](int64_t i) { block(bp, i * lanes); };
+            auto op = [block, bp, lanes](int64_t begin, int64_t end) {
+                for (int64_t b = begin; b < end; b += lanes) block(bp, b);
+            };
             py::gil_scoped_release unlocked;
-            madnis::cpu::for_each((n + lanes - 1) / lanes, op, 4);
+            madnis::cpu::for_each_range(n, op, 4 * lanes, lanes);
             return;
         }
         auto op = [](int64_t) {};  // the CUDA library launches its own kernel

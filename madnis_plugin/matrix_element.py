@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from madnis_plugin.codegen.build import PRECISIONS, code_key, compile_library
+from madnis_plugin.codegen.build import code_key, compile_library
 from madnis_plugin.codegen.kinematics import boost, random_momenta
 from madnis_plugin.codegen.program import AmplitudeProgram, build_program
 from madnis_plugin.codegen.render import render_source
@@ -139,8 +139,6 @@ class MatrixElement:
         """The compiled library for a device and precision (``d`` double, ``f`` single, ``m``
         double amplitudes with a single-precision colour sum), compiled on first request."""
         device = torch.device(device)
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         if device.type == "cuda":
             major, minor = torch.cuda.get_device_capability(device)
             key = ("cuda", f"{major}{minor}", precision)

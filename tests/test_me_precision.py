@@ -2,9 +2,9 @@
 single-precision (``f``) and mixed (``m``) builds against double precision.
 
 Points are flat (RAMBO) at √s = 1.5 TeV, the kind madgraph4gpu's standalone check uses.
-Its own test (MadgraphTest.h) accepts single-precision |M|² within 3e-3 of double; an
-occasional point with two nearly collinear gluons loses more (the propagator's p² cancels
-in E² - |p|²), so we bound the median and the share of points above that tolerance.
+Its own test (MadgraphTest.h) accepts single-precision |M|² within 3e-3 of double; every
+point here must meet it. (With two gluons in the final state, an occasional nearly collinear
+pair loses more, since the propagator's p² cancels in E² - |p|²: bench/RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -51,15 +51,16 @@ def _relative_error(me, p, precision: str) -> torch.Tensor:
 
 
 def test_single_precision_error(gg_ttg):
+    """Measured on these points: median 3.6e-7, max 1.6e-4."""
     rel = _relative_error(*gg_ttg, "f")
-    assert rel.median() < 1e-5
-    assert (rel > CUDACPP_FLOAT_TOLERANCE).float().mean() < 0.01
+    assert rel.median() < 2e-6
+    assert rel.max() < CUDACPP_FLOAT_TOLERANCE
 
 
 def test_mixed_precision_error(gg_ttg):
-    """Mixed precision rounds only the colour sum: every point within 1e-5 of double."""
+    """Mixed precision rounds only the colour sum (measured max 1.2e-7)."""
     rel = _relative_error(*gg_ttg, "m")
-    assert rel.max() < 1e-5
+    assert rel.max() < 1e-6
     assert rel.max() > 0  # it is another computation, not the double one
 
 
