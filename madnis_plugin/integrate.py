@@ -43,13 +43,13 @@ from madnis_plugin.errors import CardError
 from madnis_plugin.events.candidates import EventCandidates
 from madnis_plugin.events.leftovers import mark_incomplete
 from madnis_plugin.events.lhe import EventBatch, InitInfo, LHEWriter, ProcessInfo, Resonance, make_header
-from madnis_plugin.events.mixing import concat, shuffled, take
+from madnis_plugin.events.mixing import concat, shuffled_order, take
 from madnis_plugin.events.run_dir import EVENTS_FILE, RESULTS_FILE, new_run_dir, write_results
 from madnis_plugin.events.unweight import ChannelMaxWeights, MaxWeight, unweight
 from madnis_plugin.integrand.build import build_integrands
 from madnis_plugin.interrupt import Terminated
 from madnis_plugin.process.process import Process
-from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
+from madnis_plugin.sampling.estimate import KEEP_LARGEST, ChannelStats, IntegrationResult
 from madnis_plugin.sampling.protocol import Progress, Sampler
 from madnis_plugin.sampling.refine import RefineSettings, allocate
 from madnis_plugin.sampling.vegas_sampler import SurveySettings, VegasSampler
@@ -83,10 +83,10 @@ class RunOptions:
     min_iterations: int = 3
     max_calls_per_iteration: int = 1_000_000
     max_calls: int = 20_000_000  # the refine stops here, with a warning if short of the target
-    batch_size: int = 200_000  # most points evaluated at once while unweighting
+    batch_size: int = 200_000  # most points evaluated at once (refine and unweighting)
     events_per_block: int = 5000  # events shuffled together before they are written
     max_weight_eps: float = 1e-3
-    max_weight_sample: int = 400_000  # refine weights kept per channel for its w_max
+    max_weight_sample: int = KEEP_LARGEST  # largest refine weights kept per channel for its w_max
     sampler: str | None = None  # "vegas" or "madnis"; None: the run_card's madnis_enable
     resume: Path | None = None  # a run folder whose checkpoint the sampler continues from
     threads: int | None = None  # CPU threads (--threads); None: the run_card's nb_core, else the CPUs available
@@ -177,7 +177,8 @@ class IntegrationRun:
         eps = o.rel_accuracy if o.rel_accuracy is not None else default_accuracy(self.nevents)
         return RefineSettings(rel_accuracy=eps, calls_per_iteration=o.calls_per_iteration,
                               max_calls_per_iteration=o.max_calls_per_iteration, min_iterations=o.min_iterations,
-                              max_calls=o.max_calls, keep_weights=o.max_weight_sample)
+                              max_calls=o.max_calls, keep_largest=o.max_weight_sample,
+                              batch_size=o.batch_size)
 
     def integrate(self, sampler: Sampler | None = None, progress: Progress | None = None,
                   checkpoint: Callable[[], None] | None = None
@@ -205,7 +206,7 @@ class IntegrationRun:
 
     def max_weights(self, stats: list[ChannelStats]) -> ChannelMaxWeights:
         """Each channel's w_max from its refine weights (MG5 unweights channel by channel too)."""
-        return ChannelMaxWeights.estimate([s.weights for s in stats], self.options.max_weight_eps)
+        return ChannelMaxWeights.from_stats(stats, self.options.max_weight_eps)
 
     def resonances(self) -> dict[int, list[Resonance]]:
         """Per channel: the massive s-channel propagators of its diagram that are decays.
@@ -250,8 +251,7 @@ class IntegrationRun:
             counts = rng.multinomial(block, shares)
             batches = [self._channel_events(sampler, c, int(k), w_max.per_channel[c], sigma, aqed, gen, surplus)
                        for c, k in enumerate(counts) if k > 0]
-            for batch in shuffled(batches, gen):
-                writer.write(batch)
+            writer.write_interleaved(*shuffled_order(batches, gen))
             written += block
             if progress:
                 progress(block)

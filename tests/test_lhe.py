@@ -455,3 +455,20 @@ def test_header_from_the_card_objects_is_xml():
     header = ET.fromstring(make_header(proc, run, PARAM_CARD if PARAM_CARD.exists() else None))
     assert "generate p p > e+ e-" in header.find("MGProcCard").text
     assert "nevents" in header.find("MGRunCard").text
+
+
+def test_interleaved_writing_equals_writing_the_shuffled_runs(tmp_path):
+    """Events of two multiplicities in one shuffled block: LHEWriter.write_interleaved (each batch
+    formatted once, bytes gathered in order) writes the same file as writing the shuffled order's
+    runs of one multiplicity one by one (events/mixing.py)."""
+    from madnis_plugin.events.mixing import shuffled, shuffled_order
+
+    gen = torch.Generator().manual_seed(5)
+    batches = [drell_yan(700, gen), ttbar(500, gen), drell_yan(300, gen)]
+    runs = shuffled(batches, torch.Generator().manual_seed(9))
+    assert len(runs) > 100  # short runs: the case that was slow
+    one_by_one = write_sample(tmp_path / "runs.lhe", runs)
+    with LHEWriter(tmp_path / "interleaved.lhe", _init(), _header(), {1: Z_SET, 2: TT_SET},
+                   bwcutoff=BWCUTOFF) as out:
+        assert out.write_interleaved(*shuffled_order(batches, torch.Generator().manual_seed(9))) == 1500
+    assert (tmp_path / "interleaved.lhe").read_bytes() == one_by_one.read_bytes()

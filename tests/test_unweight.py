@@ -199,7 +199,7 @@ def test_refine_candidates_give_the_hit_or_miss_probabilities():
     n = 400_000
     w = torch.rand(n, dtype=torch.float64, generator=gen) ** 3  # weights in [0, 1], many small
     r = torch.arange(n, dtype=torch.float64)[:, None]  # the point's index as its "unit-cube point"
-    stats = ChannelStats(keep_weights=n)
+    stats = ChannelStats(keep_largest=n)
     stats.add(w)
     pool = EventCandidates(1, nevents=10 * n, eps=1e-3, seed=1)
     pool.iteration_done([stats])
@@ -218,3 +218,30 @@ def test_refine_candidates_give_the_hit_or_miss_probabilities():
     torch.testing.assert_close(rel, (w[idx] / w_max.value).clamp(min=1))
     # a candidate batch thinned at a threshold above the final w_max is dropped, not reused
     assert pool.events(0, MaxWeight.from_value(w, 0.5 * t), gen) is None
+
+
+def test_channel_stats_keep_a_fixed_tail_that_gives_the_same_maximum_weight():
+    """ChannelStats keeps only its largest |w| (fixed memory, sampling/estimate.py); the w_max from
+    them equals the one from every weight while the points above it are among those kept, and
+    is the smallest kept weight (a share of σ above it below eps) when they are not."""
+    from madnis_plugin.sampling.estimate import ChannelStats
+
+    gen = torch.Generator().manual_seed(3)
+    w = torch.rand(300_000, dtype=torch.float64, generator=gen) ** 4 * torch.where(
+        torch.rand(300_000, generator=gen) < 0.1, -1.0, 1.0).double()
+    full = MaxWeight.estimate(w, EPS)
+    stats = ChannelStats(keep_largest=5000)
+    for part in w.split(7000):
+        stats.add(part)
+    assert stats.largest.numel() == 5000
+    assert stats.n == w.numel() and stats.abs_sum == pytest.approx(float(w.abs().sum()), rel=1e-12)
+    tail = stats.max_weight(EPS)
+    assert (full.overweight_events * w.numel()) < 5000  # the solution is within the kept tail
+    for name in ("value", "overweight_fraction", "overweight_events", "efficiency", "acceptance"):
+        assert getattr(tail, name) == pytest.approx(getattr(full, name), rel=1e-9), name
+    short = ChannelStats(keep_largest=50)
+    short.add(w)
+    clipped = short.max_weight(EPS)
+    assert clipped.value == pytest.approx(float(torch.topk(w.abs(), 50).values[-1]), rel=1e-12)
+    assert clipped.value > full.value and clipped.overweight_fraction < EPS
+    assert ChannelStats().max_weight(EPS) is None

@@ -15,8 +15,9 @@ weights after each iteration) and candidates with a t above the final w_max_c ar
 (whole, so no point is thinned twice). Refine points are i.i.d. draws of the frozen
 channel density, so the events they give are as fair a sample of the channel as fresh
 ones; the run driver uses them first and makes fresh events for the rest. A channel stops
-collecting once it holds 1.5× the events its share of σ needs: which points are kept then
-depends on their order, not on their values, so nothing is biased.
+collecting once it holds 1.5× the events its share of σ needs (of at most MAX_EVENTS
+events in all, so memory does not grow with the run): which points are kept then depends
+on their order, not on their values, so nothing is biased.
 
 This module keeps unit-cube points and weights; turning them into events is the driver's.
 """
@@ -32,11 +33,12 @@ __all__ = ["EventCandidates"]
 
 THRESHOLD_FRACTION = 0.25  # t_c = this × the provisional w_max_c
 MARGIN = 1.5  # candidates collected for this many times the events a channel needs
+MAX_EVENTS = 100_000  # events taken from refine points at most; fresh points make the rest
 
 
 class EventCandidates:
-    def __init__(self, n_channels: int, nevents: int, eps: float, seed: int):
-        self.nevents = nevents
+    def __init__(self, n_channels: int, nevents: int, eps: float, seed: int, max_events: int = MAX_EVENTS):
+        self.nevents = min(nevents, max_events)
         self.eps = eps
         self.seed = seed
         self.threshold: list[float | None] = [None] * n_channels
@@ -56,11 +58,11 @@ class EventCandidates:
         """New thresholds and needs from the refine's statistics so far."""
         sigma = sum(max(s.mean, 0.0) for s in stats)
         for c, s in enumerate(stats):
-            w = s.weights
-            if sigma <= 0 or w.numel() == 0 or not bool((w != 0).any()):
+            w_max = s.max_weight(self.eps) if sigma > 0 else None
+            if w_max is None:
                 self.threshold[c] = None
                 continue
-            self.threshold[c] = THRESHOLD_FRACTION * MaxWeight.estimate(w, self.eps).value
+            self.threshold[c] = THRESHOLD_FRACTION * w_max.value
             self.need[c] = MARGIN * self.nevents * max(s.mean, 0.0) / sigma + 50
 
     def offer(self, c: int, r: torch.Tensor, w: torch.Tensor) -> None:

@@ -464,11 +464,36 @@ class LHEWriter:
         self.n_events += b
         return b
 
+    def write_interleaved(self, groups: Sequence[EventBatch], group: np.ndarray, position: np.ndarray) -> int:
+        """Write events of several batches in a given order: event k is ``groups[group[k]]``'s
+        event ``position[k]``. Each batch is formatted once (batches may differ in their
+        number of legs), then the events' bytes are gathered in that order; returns the count.
+        Meant for blocks of a few thousand events (events/mixing.py): all are formatted at once."""
+        texts, lengths = zip(*(self._format_rows(g) for g in groups), strict=True)
+        first_event = np.cumsum([0, *(len(n) for n in lengths[:-1])])
+        first_byte = np.cumsum([0, *(t.size for t in texts[:-1])])
+        starts = np.concatenate([base + np.cumsum(n) - n for base, n in zip(first_byte, lengths, strict=True)])
+        lengths_all = np.concatenate(lengths)
+        k = first_event[np.asarray(group)] + np.asarray(position)
+        order_starts, order_lengths = starts[k], lengths_all[k]
+        text = np.concatenate(texts)
+        for a in range(0, k.size, _CHUNK):
+            s, n = order_starts[a:a + _CHUNK], order_lengths[a:a + _CHUNK]
+            out_starts = np.cumsum(n) - n
+            self._put(text[np.arange(int(n.sum())) + np.repeat(s - out_starts, n)])
+        self.n_events += k.size
+        return int(k.size)
+
     def format(self, batch: EventBatch, start: int = 0, stop: int | None = None) -> np.ndarray:
         """Events ``start:stop`` of a batch as LHE text, a ``uint8`` array (no file involved)."""
+        return self._format_rows(batch, start, stop)[0]
+
+    def _format_rows(self, batch: EventBatch, start: int = 0, stop: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Events ``start:stop`` of a batch as LHE text (``uint8``) and each event's length in bytes."""
         ev = _Arrays.from_batch(batch, start, stop)
         if ev.b == 0:
-            return np.zeros(0, dtype=np.uint8)
+            return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
         keys, masks = self._resonance_masks(ev)
         groups: dict[tuple[int, int], np.ndarray] = {}
         combined = keys.astype(np.int64) * (1 << 20) + masks  # one integer per line layout
@@ -478,7 +503,8 @@ class LHEWriter:
             groups[(int(keys[idx[0]]), int(masks[idx[0]]))] = idx
         if len(groups) == 1:
             (key, mask), idx = next(iter(groups.items()))
-            return self._format_group(ev, idx, key, mask).reshape(-1)
+            block = self._format_group(ev, idx, key, mask)
+            return block.reshape(-1), np.full(ev.b, block.shape[1], dtype=np.int64)
         # Different layouts have different lengths: place each event's bytes in a row of the
         # longest length, in the original event order (row copies), then drop the padding with
         # one boolean compaction; much faster than scattering byte by byte.
@@ -490,7 +516,7 @@ class LHEWriter:
             block = blocks[km]
             rows[idx, :block.shape[1]] = block
             lengths[idx] = block.shape[1]
-        return rows[np.arange(width)[None, :] < lengths[:, None]]
+        return rows[np.arange(width)[None, :] < lengths[:, None]], lengths
 
     # --- resonances ------------------------------------------------------------------------
 

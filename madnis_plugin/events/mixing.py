@@ -2,10 +2,11 @@
 
 Unweighted events are made channel by channel (each channel its own batch of tensors).
 Written in that order, a file read up to any point but its end would hold the channels
-in the wrong proportions. :func:`shuffled` concatenates a block's batches and permutes
-them with a seeded generator; batches with different numbers of legs (processes of
-different multiplicity) cannot share tensors, so the permuted order is cut into runs
-of consecutive events of one multiplicity, written one after the other.
+in the wrong proportions. :func:`shuffled_order` concatenates a block's batches and
+permutes them with a seeded generator; batches with different numbers of legs (processes
+of different multiplicity) cannot share tensors, so it returns one batch per multiplicity
+and the permuted order as (batch, position) pairs, which the LHE writer follows.
+:func:`shuffled` cuts that order into runs of one multiplicity instead.
 
 This module moves events around; it neither makes nor writes them.
 """
@@ -19,7 +20,7 @@ import torch
 
 from madnis_plugin.events.lhe import EventBatch
 
-__all__ = ["concat", "shuffled", "take"]
+__all__ = ["concat", "shuffled", "shuffled_order", "take"]
 
 _PER_LEG = ("pdg", "helicity", "masses")  # [B, n] or [n]
 _PER_EVENT = ("weight", "scale", "aqcd", "aqed", "process_id", "resonance_set")  # [B] or scalar
@@ -68,20 +69,30 @@ def take(b: EventBatch, idx: torch.Tensor | slice) -> EventBatch:
     return EventBatch(**{name: None if v is None else v[idx] for name, v in fields.items()})
 
 
-def shuffled(batches: list[EventBatch], generator: torch.Generator) -> list[EventBatch]:
-    """The events of all batches in a uniformly random order, as consecutive batches."""
+def shuffled_order(batches: list[EventBatch], generator: torch.Generator
+                   ) -> tuple[list[EventBatch], torch.Tensor, torch.Tensor]:
+    """The events of all batches in a uniformly random order, as (groups, group, position):
+    one batch per number of legs, and event k of the order is groups[group[k]][position[k]]
+    (LHEWriter.write_interleaved writes them so, at the speed of one batch)."""
     batches = [b for b in batches if len(b) > 0]
-    if not batches:
-        return []
     by_legs: dict[int, list[EventBatch]] = {}
     for b in batches:
         by_legs.setdefault(int(b.momenta.shape[1]), []).append(b)
     groups = [concat(bs) for bs in by_legs.values()]
+    if not groups:
+        return [], torch.zeros(0, dtype=torch.int64), torch.zeros(0, dtype=torch.int64)
     # A label per event (group, position), permuted together.
     labels = torch.cat([torch.full((len(g),), k, dtype=torch.int64) for k, g in enumerate(groups)])
     positions = torch.cat([torch.arange(len(g)) for g in groups])
     perm = torch.randperm(len(labels), generator=generator, device=generator.device).cpu()
-    labels, positions = labels[perm], positions[perm]
+    return groups, labels[perm], positions[perm]
+
+
+def shuffled(batches: list[EventBatch], generator: torch.Generator) -> list[EventBatch]:
+    """The events of all batches in a uniformly random order, as consecutive batches."""
+    groups, labels, positions = shuffled_order(batches, generator)
+    if not groups:
+        return []
     if len(groups) == 1:
         return [take(groups[0], positions.to(groups[0].momenta.device))]
     out = []

@@ -92,26 +92,40 @@ class MaxWeight:
         in the averages, as they cost time). Use a large sample (≳ 10/eps non-zero weights)
         so that the tail is resolved. ``eps = 0`` gives the sample maximum.
         """
+        a = _abs_weights(weights).to(torch.float64)
+        return cls.from_largest(a, float(a.sum()), a.numel(), eps)
+
+    @classmethod
+    def from_largest(cls, largest: torch.Tensor, abs_sum: float, n: int, eps: float = 1e-3) -> MaxWeight:
+        """The same w_max from only the largest |w| of a sample (any order), its Σ|w| and its size n.
+
+        Exact while the points above the solution are all among ``largest``; otherwise w_max is
+        the smallest of them, whose overweight share is below eps (ChannelStats keeps a fixed
+        number of weights, sampling/estimate.py)."""
         if not 0.0 <= eps < 1.0:
             raise ValueError(f"eps must be in [0, 1), got {eps}")
-        a = _abs_weights(weights).to(torch.float64)
-        total = a.sum()
-        if a.numel() == 0 or total <= 0:
+        if n == 0 or not abs_sum > 0:
             raise ValueError("cannot estimate a maximum weight: all weights are zero")
-        s = torch.sort(a, descending=True).values
+        s = torch.sort(largest.to(torch.float64), descending=True).values
         csum = torch.cumsum(s, 0)
         k = torch.arange(1, s.numel() + 1, dtype=s.dtype, device=s.device)
         # Excess if w_max = s_k: T_k = Σ_{i<k} s_i - (k-1)·s_k, non-decreasing in k.
         excess = csum - k * s
-        target = eps * total
+        target = eps * abs_sum
         # last k (1-based) with T_k <= target; T_1 = 0 so there is always one
         kk = int(torch.searchsorted(excess, target, right=True).item())
-        # On [s_{k+1}, s_k] the excess is C_k - k·t: solve it, but never go below s_{k+1}.
+        # On [s_{k+1}, s_k] the excess is C_k - k·t: solve it, but never go below s_{k+1},
+        # nor below the smallest weight known when only the largest ones are.
         w_max = (csum[kk - 1] - target) / kk
         if kk < s.numel():
             w_max = torch.maximum(w_max, s[kk])
-        w_max = torch.minimum(w_max, s[0])
-        return cls.from_value(weights, float(w_max), eps=eps)
+        elif s.numel() < n:
+            w_max = s[-1]
+        w_max = float(torch.minimum(w_max, s[0]))
+        over = (s - w_max).clamp_min(0)
+        return cls(value=w_max, eps=eps, overweight_fraction=float(over.sum()) / abs_sum,
+                   overweight_events=int((s > w_max).sum()) / n, efficiency=abs_sum / n / w_max,
+                   acceptance=(abs_sum - float(over.sum())) / n / w_max, n_sample=n)
 
     @classmethod
     def from_value(cls, weights: torch.Tensor, w_max: float, eps: float = float("nan")) -> MaxWeight:
@@ -212,6 +226,11 @@ class ChannelMaxWeights:
     """
 
     per_channel: list[MaxWeight | None]
+
+    @classmethod
+    def from_stats(cls, stats, eps: float = 1e-3) -> ChannelMaxWeights:
+        """From each channel's refine statistics (sampling/estimate.py ChannelStats)."""
+        return cls([s.max_weight(eps) for s in stats])
 
     @classmethod
     def estimate(cls, weights: list[torch.Tensor], eps: float = 1e-3) -> ChannelMaxWeights:

@@ -368,7 +368,7 @@ class MadnisIntegrator:
         calls pooled per channel, at most `iterations` of calls_per_iteration."""
         settings = RefineSettings(rel_accuracy=rel_accuracy, calls_per_iteration=calls_per_iteration,
                                   max_calls_per_iteration=calls_per_iteration, min_iterations=min_iterations,
-                                  max_calls=iterations * calls_per_iteration, keep_weights=0)
+                                  max_calls=iterations * calls_per_iteration, keep_largest=0)
         with torch.no_grad():
             result, _ = refine(self._points_and_weights, self.spread, settings, self.active, progress)
         return result

@@ -33,34 +33,48 @@ TAIL_POINTS = 10  # the largest weights whose share is reported
 TAIL_VARIANCE_LIMIT = 0.5  # above this share of the variance estimate the error is unreliable
 
 
-class ChannelStats:
-    """Running sums of one channel's weights (float64, on the CPU), and its largest weights."""
+# Largest |w| kept per channel for its maximum weight. The w_max that leaves a share eps = 1e-3
+# of σ above it is exact while fewer points than this lie above it: flat weights (uniform in
+# [0, w]) put √eps ≈ 3 % of the points there, so this is exact up to ~5·10⁵ such calls; beyond,
+# w_max is the smallest weight kept, a little higher than needed (fewer events, no bias).
+KEEP_LARGEST = 16384
 
-    def __init__(self, keep_weights: int = 0):
+
+class ChannelStats:
+    """Running sums of one channel's weights (float64, on the CPU) and its largest |w|, in fixed memory."""
+
+    def __init__(self, keep_largest: int = KEEP_LARGEST):
         self.n = 0
         self.sum = 0.0
         self.sum2 = 0.0
-        self.top = torch.zeros(0, dtype=torch.float64)
-        self.keep_weights = keep_weights  # how many weights to store (for a maximum-weight estimate)
-        self._stored: list[torch.Tensor] = []
-        self._n_stored = 0
+        self.abs_sum = 0.0
+        self.keep_largest = max(keep_largest, TAIL_POINTS)
+        self.largest = torch.zeros(0, dtype=torch.float64)  # the keep_largest largest |w| seen, unordered
 
     def add(self, w: torch.Tensor) -> None:
         w = w.detach().to("cpu", torch.float64).reshape(-1)
+        a = w.abs()
         self.n += w.numel()
         self.sum += float(w.sum())
         self.sum2 += float((w * w).sum())
-        a = torch.cat([self.top, w.abs()])
-        self.top = torch.topk(a, min(TAIL_POINTS, a.numel())).values
-        if self._n_stored < self.keep_weights:
-            part = w[: self.keep_weights - self._n_stored].clone()
-            self._stored.append(part)
-            self._n_stored += part.numel()
+        self.abs_sum += float(a.sum())
+        merged = torch.cat([self.largest, a])
+        if merged.numel() > self.keep_largest:
+            merged = torch.topk(merged, self.keep_largest, sorted=False).values
+        self.largest = merged
 
     @property
-    def weights(self) -> torch.Tensor:
-        """The stored weights (at most keep_weights, the first ones drawn)."""
-        return torch.cat(self._stored) if self._stored else torch.zeros(0, dtype=torch.float64)
+    def top(self) -> torch.Tensor:
+        """The TAIL_POINTS largest |w|, in descending order."""
+        return torch.topk(self.largest, min(TAIL_POINTS, self.largest.numel())).values
+
+    def max_weight(self, eps: float):
+        """The channel's w_max for an overweight share eps of its σ (events/unweight.py), None if all w = 0."""
+        from madnis_plugin.events.unweight import MaxWeight
+
+        if not self.abs_sum > 0:
+            return None
+        return MaxWeight.from_largest(self.largest, self.abs_sum, self.n, eps)
 
     @property
     def mean(self) -> float:

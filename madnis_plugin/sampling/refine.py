@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult, summarize
+from madnis_plugin.sampling.estimate import KEEP_LARGEST, ChannelStats, IntegrationResult, summarize
 
 __all__ = ["PointCollector", "RefineSettings", "allocate", "refine", "refine_progress"]
 
@@ -46,7 +46,8 @@ class RefineSettings:
     min_iterations: int = 3
     max_calls: int = 20_000_000
     min_fraction: float = 0.01  # floor of a channel's share of the calls
-    keep_weights: int = 400_000  # weights stored per channel for the maximum-weight estimate
+    keep_largest: int = KEEP_LARGEST  # largest |w| kept per channel for its maximum weight
+    batch_size: int = 100_000  # most points evaluated at once (memory does not grow with the calls)
 
 
 def allocate(n_calls: int, by: np.ndarray, active: np.ndarray | None = None, min_fraction: float = 0.01,
@@ -80,6 +81,11 @@ def refine_progress(progress: Callable[[str, int, int, str], None] | None
     return step
 
 
+def _chunks(n: int, size: int) -> list[int]:
+    """n split into pieces of at most size."""
+    return [min(size, n - start) for start in range(0, n, max(size, 1))]
+
+
 def _calls_needed(stats: list[ChannelStats], spread: np.ndarray, eps: float) -> float:
     """Total calls for δσ/σ = eps with the optimal allocation, from the current estimates."""
     sigma = abs(sum(s.mean for s in stats))
@@ -98,7 +104,7 @@ def refine(weights: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]], spr
     survey's estimate of each channel's weight spread, for the first allocation."""
     n = len(spread)
     active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
-    stats = [ChannelStats(settings.keep_weights) for _ in range(n)]
+    stats = [ChannelStats(settings.keep_largest) for _ in range(n)]
     iterations: list[tuple[float, float, int]] = []
     spread = np.asarray(spread, dtype=float).copy()
     eps = settings.rel_accuracy
@@ -115,12 +121,15 @@ def refine(weights: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]], spr
         counts = allocate(size, spread, active, settings.min_fraction)
         value, var = 0.0, 0.0
         for c in np.flatnonzero(counts):
-            r, w = weights(int(c), int(counts[c]))
-            stats[c].add(w)
-            if collector is not None:
-                collector.offer(int(c), r, w)
-            value += float(w.double().mean())
-            var += float(w.double().var()) / w.numel() if w.numel() > 1 else 0.0
+            this = ChannelStats(0)  # this iteration's calls of channel c, for χ²
+            for size_c in _chunks(int(counts[c]), settings.batch_size):
+                r, w = weights(int(c), size_c)
+                stats[c].add(w)
+                this.add(w)
+                if collector is not None:
+                    collector.offer(int(c), r, w)
+            value += this.mean
+            var += this.error**2
         iterations.append((value, math.sqrt(var), int(counts.sum())))
         spread = np.array([s.spread if s.n > 1 else spread[c] for c, s in enumerate(stats)])
         k += 1
