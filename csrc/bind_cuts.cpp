@@ -32,7 +32,8 @@ void py_cuts(py::object params_o, py::object flags_o, py::object pdg_o, py::obje
 }
 
 void py_scales(py::object params_o, py::object pdg_o, py::object diagrams_o, py::object mass_width_o, int channel,
-               py::object p_o, py::object mur_o, py::object muf1_o, py::object muf2_o, uintptr_t stream) {
+               py::object p_o, py::object mur_o, py::object muf1_o, py::object muf2_o, uintptr_t stream,
+               py::object channels_o) {
     TensorArg params("params", params_o), pdg("pdg", pdg_o), diagrams("diagrams", diagrams_o);
     TensorArg mass_width("mass_width", mass_width_o), p("momenta", p_o);
     TensorArg mur("mu_r", mur_o), muf1("mu_f1", muf1_o), muf2("mu_f2", muf2_o);
@@ -55,9 +56,14 @@ void py_scales(py::object params_o, py::object pdg_o, py::object diagrams_o, py:
     for (TensorArg* o : {&mur, &muf1, &muf2}) o->dtype(madnis::kF64).shape({n}).contiguous().same_device(p);
     const madnis::ScDiagrams dg{diagrams.data<int32_t>(), mass_width.data<double>(), static_cast<int>(n_diagrams),
                                 channel};
-    const madnis::ScalesOp op{params.data<double>(), pdg.data<int32_t>(), static_cast<int>(n_legs), dg,
-                              p.data<double>(),      mur.data<double>(),  muf1.data<double>(),
-                              muf2.data<double>()};
+    madnis::ScalesOp op{params.data<double>(), pdg.data<int32_t>(), static_cast<int>(n_legs), dg,
+                        p.data<double>(),      mur.data<double>(),  muf1.data<double>(),
+                        muf2.data<double>()};
+    if (!channels_o.is_none()) {
+        TensorArg channels("channels", channels_o);
+        channels.dtype(madnis::kI64).shape({n}).contiguous().same_device(p);
+        op.channels = channels.data<int64_t>();
+    }
     MADNIS_DISPATCH(n, op, p, stream);
 }
 
@@ -69,6 +75,7 @@ void madnis::bind_cuts(py::module_& m) {
     m.def("scales", &py_scales, py::arg("params"), py::arg("pdg"), py::arg("diagrams"), py::arg("mass_width"),
           py::arg("channel"),
           py::arg("momenta"), py::arg("mu_r"),
-          py::arg("mu_f1"), py::arg("mu_f2"), py::arg("stream") = 0,
-          "MG5 run_card renormalisation and factorisation scales per event (madnis/scales.h).");
+          py::arg("mu_f1"), py::arg("mu_f2"), py::arg("stream") = 0, py::arg("channels") = py::none(),
+          "MG5 run_card renormalisation and factorisation scales per event (madnis/scales.h); "
+          "channels: int64 [B], each point's diagram row (-1: none), instead of channel.");
 }

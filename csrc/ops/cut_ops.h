@@ -33,9 +33,18 @@ struct ScalesOp {
     double* mur;
     double* muf1;
     double* muf2;
+    const int64_t* channels = nullptr;  // [B] each point's channel (diagram row, -1: none); null: diagrams.channel
 
     MADNIS_HD void operator()(int64_t b) const {
-        event_scales(params, pdg, n_legs, diagrams, p + b * 4 * n_legs, mur + b, muf1 + b, muf2 + b);
+        ScDiagrams dg = diagrams;
+        if (channels != nullptr) {
+            if (channels[b] < -1 || channels[b] >= dg.n_diagrams) {  // no such row: loud NaN
+                mur[b] = muf1[b] = muf2[b] = NAN;
+                return;
+            }
+            dg.channel = static_cast<int>(channels[b]);
+        }
+        event_scales(params, pdg, n_legs, dg, p + b * 4 * n_legs, mur + b, muf1 + b, muf2 + b);
     }
 };
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from madnis_plugin.cards.run_card import RunCard
 from madnis_plugin.errors import CardError
-from madnis_plugin.integrand.channel import ChannelIntegrand
+from madnis_plugin.integrand.channel import ChannelGroup, ChannelIntegrand
 from madnis_plugin.integrand.channel_weights import channel_weights
 from madnis_plugin.integrand.cuts import LEG_FLAGS, Cuts, pack_cut_params
 from madnis_plugin.integrand.decay_chain import DecayWindowCuts, OnShellVetoCuts, ProductionScales
@@ -121,13 +121,11 @@ def build_integrands(process: Process, run_card: RunCard, matrix_element_of: Cal
         channels = sub.make_channels(root_s_min, cuts.phase_space_limits(masses), nu_t=NU_T)
         channel_diagrams = [info.diagram for info in sub.channel_info]
         sde = channel_weights(int(run_card["sde_strategy"]), process.model, sub.diagrams, channel_diagrams)
-        for k, info in enumerate(sub.channel_info):
-            channel_cuts = on_shell_veto(run_card, cuts, sub, info.diagram, process)
-            # MG5's -1 scale depends on the channel (see madnis_plugin.integrand.scales).
-            channel_scales = scales.for_channel(info.diagram) if per_channel and not sub.subprocess.decays else scales
-            integrand = ChannelIntegrand(channels[k], info.diagram, channel_diagrams, me, luminosity, channel_cuts,
-                                         channel_scales, alphas, s, sde)
-            entries.append(ChannelEntry(sub, k, integrand))
+        channel_cuts = [on_shell_veto(run_card, cuts, sub, d, process) for d in channel_diagrams]
+        # MG5's -1 scale depends on the channel (see madnis_plugin.integrand.scales).
+        group = ChannelGroup(channels, channel_diagrams, me, luminosity, channel_cuts, scales, alphas, s, sde,
+                             channel_scales=per_channel and not sub.subprocess.decays)
+        entries.extend(ChannelEntry(sub, k, ChannelIntegrand(group, k)) for k in range(len(sub.channel_info)))
     return entries, process
 
 

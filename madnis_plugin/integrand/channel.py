@@ -1,4 +1,8 @@
-"""The cross-section integrand of one phase-space channel, in pb, for a batch of r.
+"""The cross-section integrand of the phase-space channels of a subprocess, in pb, for a batch of r.
+
+A :class:`ChannelGroup` evaluates points of all channels of one subprocess in one call, each
+point with its channel index (the map, the -1 scale and MG5's ``$`` vetoes depend on it); a
+:class:`ChannelIntegrand` is one channel of a group, an integrand of its own. Per point:
 
     r ──channel map──► momenta, x1, x2, Φ-weight  (ME frame, see luminosity.py)
       ──cuts──► pass mask
@@ -49,27 +53,57 @@ class ChannelPoint:
     alpha_prior: torch.Tensor | None = None  # [B, n_channels] P_i/Σ_j P_j (uniform where all vanish)
 
 
-class ChannelIntegrand:
-    def __init__(self, channel, diagram: int, channel_diagrams: list[int], matrix_element, luminosity,
-                 cuts, scales, alphas, s_collider: float, channel_weights=None):
-        """`diagram`: the channel's diagram index; `channel_diagrams`: the diagrams that are
-        channels of this subprocess (the denominator of α_c); `channel_weights`: their P's
-        (channel_weights.py; default |A|², MG5's sde_strategy = 1)."""
-        self.channel = channel
-        self.dim = channel.dim
-        self.diagram = diagram
-        self.channel_diagrams = list(channel_diagrams)
-        self.channel_index = self.channel_diagrams.index(diagram)  # column of alpha_prior that is α_c
+class ChannelGroup:
+    """The channels of one subprocess, evaluated together: each point carries its channel.
+
+    One call maps every point by its own channel (phasespace.ChannelSet), and evaluates the
+    scales, cuts, the matrix element and the PDFs once for the whole batch, whatever the
+    number of channels; no host round trip on a GPU.
+    """
+
+    def __init__(self, channels, diagrams: list[int], matrix_element, luminosity, cuts, scales, alphas,
+                 s_collider: float, channel_weights=None, channel_scales: bool = False):
+        """`channels`: the phase-space Channel of each channel, whose diagrams are `diagrams` (the
+        denominator of α_c); `cuts`: one cut object, or one per channel (MG5's ``$``
+        vetoes depend on the channel's diagram); `scales`: the subprocess's, evaluated with each
+        point's diagram when `channel_scales` (MG5's channel-dependent -1 clustering);
+        `channel_weights`: the P's of the channels (channel_weights.py; default |A|², MG5's
+        sde_strategy = 1)."""
+        from madnis_plugin.phasespace import ChannelSet
+
+        self.channels = ChannelSet(channels)
+        self.dim = self.channels.dim
+        self.diagrams = list(diagrams)
         self.matrix_element = matrix_element
         self.luminosity = luminosity
-        self.cuts = cuts
+        self.cuts = list(cuts) if isinstance(cuts, list | tuple) else [cuts] * len(self.diagrams)
+        if len(self.cuts) != len(self.diagrams):
+            raise ValueError(f"cuts: expected one per channel ({len(self.diagrams)}), got {len(self.cuts)}")
         self.scales = scales
+        self.channel_scales = channel_scales
         self.alphas = alphas
         self.s_collider = s_collider
-        self.channel_weights = channel_weights or AmplitudeWeights(self.channel_diagrams)
+        self.channel_weights = channel_weights or AmplitudeWeights(self.diagrams)
+        self._diagram_of: dict[torch.device, torch.Tensor] = {}
 
-    def __call__(self, r: torch.Tensor) -> torch.Tensor:
-        return self.evaluate(r).weight
+    def __len__(self) -> int:
+        return len(self.diagrams)
+
+    def _diagrams_on(self, device: torch.device) -> torch.Tensor:
+        if device not in self._diagram_of:
+            self._diagram_of[device] = torch.tensor(self.diagrams, dtype=torch.int64, device=device)
+        return self._diagram_of[device]
+
+    def _passes(self, channel: torch.Tensor, momenta: torch.Tensor) -> torch.Tensor:
+        """The cuts of each point's channel; one call when all channels share them (no ``$``)."""
+        distinct = {id(c): c for c in self.cuts}
+        if len(distinct) == 1:
+            return self.cuts[0].passes(momenta)
+        passed = torch.zeros(channel.shape, dtype=torch.bool, device=channel.device)
+        for cuts in distinct.values():
+            mine = torch.tensor([c is cuts for c in self.cuts], device=channel.device)[channel]
+            passed |= mine & cuts.passes(momenta)
+        return passed
 
     def _physics(self, passed, momenta, alpha_s, x1, x2, mu_f1, mu_f2):
         """|M|², per-diagram |A|² and luminosity terms; on the CPU only where the cuts pass
@@ -91,23 +125,47 @@ class ChannelIntegrand:
         lumi = lumi_in.new_zeros((n, lumi_in.shape[1])).index_copy_(0, idx, lumi_in)
         return me2, amp2, lumi
 
-    def evaluate(self, r: torch.Tensor) -> ChannelPoint:
-        momenta, x1, x2, ps_weight = self.channel.map(r)
-        mu_r, mu_f1, mu_f2 = self.scales.compute(momenta)
-        passed = self.cuts.passes(momenta) & (ps_weight > 0) & self.scales.fac_scale_ok(mu_f1, mu_f2)
+    def evaluate(self, channel: torch.Tensor, r: torch.Tensor) -> ChannelPoint:
+        """Points r [B, dim] of the channels `channel` [B] (int64 indices into this group)."""
+        channel = channel.to(device=r.device, dtype=torch.int64)
+        momenta, x1, x2, ps_weight = self.channels.map(channel, r)
+        if self.channel_scales:
+            mu_r, mu_f1, mu_f2 = self.scales.compute(momenta, diagrams=self._diagrams_on(r.device)[channel])
+        else:
+            mu_r, mu_f1, mu_f2 = self.scales.compute(momenta)
+        passed = self._passes(channel, momenta) & (ps_weight > 0) & self.scales.fac_scale_ok(mu_f1, mu_f2)
         alpha_s = self.alphas(mu_r)
         me2, amp2, lumi_terms = self._physics(passed, momenta, alpha_s, x1, x2, mu_f1, mu_f2)
         p_channels = self.channel_weights(momenta, amp2)
         denominator = p_channels.sum(1)
-        own = p_channels[:, self.channel_index]
+        own = p_channels.gather(1, channel[:, None]).squeeze(1)
         alpha_c = torch.where(denominator > 0, own / torch.where(denominator > 0, denominator, 1.0), 0.0)
         s_hat = x1 * x2 * self.s_collider
-        weight = ps_weight * alpha_c * me2 * lumi_terms.sum(-1) / (2 * s_hat) * GEV2_TO_PB
-        weight = torch.where(passed, weight, torch.zeros_like(weight))
         weight_no_alpha = ps_weight * me2 * lumi_terms.sum(-1) / (2 * s_hat) * GEV2_TO_PB
         weight_no_alpha = torch.where(passed, weight_no_alpha, torch.zeros_like(weight_no_alpha))
+        weight = alpha_c * weight_no_alpha
         positive = denominator > 0
         alpha_prior = torch.where(positive[:, None], p_channels / torch.where(positive, denominator, 1.0)[:, None],
                                   1.0 / p_channels.shape[1])
         return ChannelPoint(r, momenta, x1, x2, weight, mu_r, mu_f1, mu_f2, alpha_s, lumi_terms,
                             weight_no_alpha, alpha_prior)
+
+
+class ChannelIntegrand:
+    """One channel of a ChannelGroup, as an integrand of its own: ``evaluate(r)``, ``f(r)``."""
+
+    def __init__(self, group: ChannelGroup, index: int):
+        self.group = group
+        self.index = index  # the channel's place in its group, and its column of alpha_prior
+        self.channel = group.channels.channels[index]
+        self.dim = group.dim
+        self.diagram = group.diagrams[index]
+        self.channel_index = index
+        self.matrix_element = group.matrix_element
+
+    def __call__(self, r: torch.Tensor) -> torch.Tensor:
+        return self.evaluate(r).weight
+
+    def evaluate(self, r: torch.Tensor) -> ChannelPoint:
+        channel = torch.full((r.shape[0],), self.index, dtype=torch.int64, device=r.device)
+        return self.group.evaluate(channel, r)

@@ -159,12 +159,18 @@ class Scales:
 
     def _tensors(self, device: torch.device) -> tuple[torch.Tensor, ...]:
         if device not in self._on:
+            # the diagram table's row of each diagram (-1: none, as for a 4-point vertex)
+            rows = torch.tensor([self._row_of.get(k, -1) for k in range(len(self.diagrams))], dtype=torch.int64)
             self._on[device] = (self.params.to(device), self.pdg_ids.to(device), self.diagram_table.to(device),
-                                self.mass_width.to(device))
+                                self.mass_width.to(device), rows.to(device))
         return self._on[device]
 
-    def compute(self, momenta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(μR, μF1, μF2), each float64 [B], for lab momenta [B, n_legs, 4] (float64)."""
+    def compute(self, momenta: torch.Tensor, diagrams: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(μR, μF1, μF2), each float64 [B], for lab momenta [B, n_legs, 4] (float64).
+
+        ``diagrams``: int64 [B], each point's channel diagram (instead of the object's one),
+        so that points of many channels are evaluated in one call."""
         if not isinstance(momenta, torch.Tensor):
             raise TypeError(f"momenta: expected a torch.Tensor, got {type(momenta).__name__}")
         n = self.pdg_ids.numel()
@@ -173,9 +179,10 @@ class Scales:
         p = momenta.detach().contiguous()
         b = p.shape[0] if p.dim() > 0 else 0
         mu = [torch.empty(b, dtype=torch.float64, device=p.device) for _ in range(3)]
-        params, pdg, table, mass_width = self._tensors(p.device)
+        params, pdg, table, mass_width, rows = self._tensors(p.device)
         channel = self._row_of.get(self.channel, -1) if self.channel is not None else -1
-        _core.scales(params, pdg, table, mass_width, channel, p, mu[0], mu[1], mu[2], stream_of(p))
+        channels = None if diagrams is None else rows[diagrams].contiguous()
+        _core.scales(params, pdg, table, mass_width, channel, p, mu[0], mu[1], mu[2], stream_of(p), channels)
         return mu[0], mu[1], mu[2]
 
     def alphas(self, mu_r: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 from madnis_plugin.phasespace.topology import (
@@ -85,28 +86,11 @@ class Channel:
 
     def map(self, r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """r [B, dim] float64 in [0, 1] → (momenta [B, n+2, 4], x1 [B], x2 [B], weight [B])."""
-        from madnis_plugin.core import _core, stream_of
-
-        r = _tensor(r).contiguous()
-        n = r.shape[0] if r.dim() > 0 else 0
-        kw = {"dtype": torch.float64, "device": r.device}
-        momenta = torch.empty((n, self.n_final + 2, 4), **kw)
-        x1, x2, weight = (torch.empty(n, **kw) for _ in range(3))
-        ints, params = self.program(r.device)
-        _core.phasespace_map(ints, params, self.n_final, self.dim, r, momenta, x1, x2, weight, stream_of(r))
-        return momenta, x1, x2, weight
+        return _map(self.program(_tensor(r).device), self.n_final, self.dim, r)
 
     def inverse(self, momenta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """momenta [B, n+2, 4] float64 (lab frame) → (r [B, dim], weight [B]), the weight of map(r)."""
-        from madnis_plugin.core import _core, stream_of
-
-        momenta = _tensor(momenta).contiguous()
-        n = momenta.shape[0] if momenta.dim() > 0 else 0
-        r = torch.empty((n, self.dim), dtype=torch.float64, device=momenta.device)
-        weight = torch.empty(n, dtype=torch.float64, device=momenta.device)
-        ints, params = self.program(momenta.device)
-        _core.phasespace_inverse(ints, params, self.n_final, self.dim, momenta, r, weight, stream_of(momenta))
-        return r, weight
+        return _inverse(self.program(_tensor(momenta).device), self.n_final, self.dim, momenta)
 
     # Hand-made channels for tests and benchmarks.
 
@@ -140,6 +124,72 @@ class Channel:
         return cls(Topology(tuple(final_masses)), sqrt_s, **kw)
 
 
+class ChannelSet:
+    """Channels of one final state (same n_final and dim) mapped in one call, each point by its own
+    channel: their packed programs are concatenated and each point carries its channel's index."""
+
+    def __init__(self, channels: Sequence[Channel]):
+        if not channels:
+            raise TopologyError("a ChannelSet needs at least one channel")
+        self.channels = list(channels)
+        self.n_final, self.dim = self.channels[0].n_final, self.channels[0].dim
+        if any((c.n_final, c.dim) != (self.n_final, self.dim) for c in self.channels):
+            raise TopologyError("the channels of a ChannelSet must share n_final and dim")
+        ints = [c.packed.ints for c in self.channels]
+        params = [c.packed.params for c in self.channels]
+        self._ints = torch.from_numpy(np.concatenate(ints))
+        self._params = torch.from_numpy(np.concatenate(params))
+        self._int_offsets = torch.tensor(np.cumsum([0, *(len(i) for i in ints[:-1])]), dtype=torch.int64)
+        self._param_offsets = torch.tensor(np.cumsum([0, *(len(p) for p in params[:-1])]), dtype=torch.int64)
+        self._on_device: dict[torch.device, tuple[torch.Tensor, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.channels)
+
+    def programs(self, device: torch.device | str) -> tuple[torch.Tensor, ...]:
+        device = torch.device(device)
+        if device not in self._on_device:
+            self._on_device[device] = tuple(t.to(device) for t in (self._ints, self._params, self._int_offsets,
+                                                                   self._param_offsets))
+        return self._on_device[device]
+
+    def map(self, channel: torch.Tensor, r: torch.Tensor
+            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """channel [B] int64 (index into the set), r [B, dim] → as Channel.map (NaN weight for a bad index)."""
+        ints, params, int_offsets, param_offsets = self.programs(_tensor(r).device)
+        return _map((ints, params), self.n_final, self.dim, r, channel=channel.contiguous(),
+                    int_offsets=int_offsets, param_offsets=param_offsets)
+
+    def inverse(self, channel: torch.Tensor, momenta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """channel [B] int64, momenta [B, n+2, 4] → as Channel.inverse."""
+        ints, params, int_offsets, param_offsets = self.programs(_tensor(momenta).device)
+        return _inverse((ints, params), self.n_final, self.dim, momenta, channel=channel.contiguous(),
+                        int_offsets=int_offsets, param_offsets=param_offsets)
+
+
+def _map(program: tuple[torch.Tensor, torch.Tensor], n_final: int, dim: int, r, **multi):
+    from madnis_plugin.core import _core, stream_of
+
+    r = _tensor(r).contiguous()
+    n = r.shape[0] if r.dim() > 0 else 0
+    kw = {"dtype": torch.float64, "device": r.device}
+    momenta = torch.empty((n, n_final + 2, 4), **kw)
+    x1, x2, weight = (torch.empty(n, **kw) for _ in range(3))
+    _core.phasespace_map(*program, n_final, dim, r, momenta, x1, x2, weight, stream_of(r), **multi)
+    return momenta, x1, x2, weight
+
+
+def _inverse(program: tuple[torch.Tensor, torch.Tensor], n_final: int, dim: int, momenta, **multi):
+    from madnis_plugin.core import _core, stream_of
+
+    momenta = _tensor(momenta).contiguous()
+    n = momenta.shape[0] if momenta.dim() > 0 else 0
+    r = torch.empty((n, dim), dtype=torch.float64, device=momenta.device)
+    weight = torch.empty(n, dtype=torch.float64, device=momenta.device)
+    _core.phasespace_inverse(*program, n_final, dim, momenta, r, weight, stream_of(momenta), **multi)
+    return r, weight
+
+
 def _tensor(v) -> torch.Tensor:
     return v if isinstance(v, torch.Tensor) else torch.as_tensor(v)
 
@@ -152,4 +202,4 @@ def massless_volume(n: int, s: float) -> float:
             / (math.gamma(n) * math.gamma(n - 1)))
 
 
-__all__ = ["Channel", "CutLimits", "Decay", "Node", "Propagator", "Topology", "TopologyError", "massless_volume"]
+__all__ = ["Channel", "ChannelSet", "CutLimits", "Decay", "Node", "Propagator", "Topology", "TopologyError", "massless_volume"]
