@@ -45,7 +45,7 @@ from madnis_plugin.events.leftovers import mark_incomplete
 from madnis_plugin.events.lhe import EventBatch, InitInfo, LHEWriter, ProcessInfo, Resonance, make_header
 from madnis_plugin.events.mixing import concat, shuffled_order, take
 from madnis_plugin.events.run_dir import EVENTS_FILE, RESULTS_FILE, new_run_dir, write_results
-from madnis_plugin.events.unweight import ChannelMaxWeights, MaxWeight, unweight
+from madnis_plugin.events.unweight import ChannelMaxWeights, hit_or_miss
 from madnis_plugin.integrand.build import build_integrands
 from madnis_plugin.interrupt import Terminated
 from madnis_plugin.process.process import Process
@@ -83,7 +83,7 @@ class RunOptions:
     min_iterations: int = 3
     max_calls_per_iteration: int = 1_000_000
     max_calls: int = 20_000_000  # the refine stops here, with a warning if short of the target
-    batch_size: int = 200_000  # most points evaluated at once (refine and unweighting)
+    batch_size: int = 50_000  # most points evaluated at once (survey, refine and unweighting): bounds memory
     events_per_block: int = 5000  # events shuffled together before they are written
     max_weight_eps: float = 1e-3
     max_weight_sample: int = KEEP_LARGEST  # largest refine weights kept per channel for its w_max
@@ -168,9 +168,11 @@ class IntegrationRun:
 
             config = MadnisConfig.from_run_card(self.run_card)
             config.vegas_calls = o.calls_per_iteration
-            return MadnisSampler(self.entries, self.process.sqrt_s**2, config, device=self.device, seed=self.seed)
+            return MadnisSampler(self.entries, self.process.sqrt_s**2, config, device=self.device, seed=self.seed,
+                                 batch_size=o.batch_size)
         survey = SurveySettings(o.calls_per_iteration, o.survey_iterations, o.min_calls_per_channel)
-        return VegasSampler([e.integrand for e in self.entries], survey, device=self.device, seed=self.seed)
+        return VegasSampler([e.integrand for e in self.entries], survey, device=self.device, seed=self.seed,
+                            batch_size=o.batch_size)
 
     def refine_settings(self) -> RefineSettings:
         o = self.options
@@ -232,10 +234,13 @@ class IntegrationRun:
                progress: Callable[[int], None] | None = None) -> int:
         """Write self.nevents unweighted events, a fair sample in every prefix.
 
-        Blocks of events: the channel of each event is drawn ∝ its σ_c (multinomial),
-        each channel's events come from hit-or-miss against its own w_max (surplus kept
-        for later blocks: it is as fair a sample of the channel as fresh events), and the
-        block is shuffled before it is written."""
+        Blocks of events: the channel of each event is drawn ∝ its σ_c (multinomial), each
+        channel's events come from hit-or-miss against its own w_max, and the block is
+        shuffled before it is written. Events are made a subprocess at a time for all its
+        channels (sampler.weighted_batches) and pooled per subprocess; each channel takes its
+        first events from the pool (the surplus waits for later blocks: it is as fair a sample
+        of the channel as fresh events, and which events are taken depends on their order, not
+        their values). No loop over channels."""
         gen = torch.Generator(device=self.device).manual_seed(self.seed + 1)
         rng = np.random.default_rng(self.seed + 2)
         sigma = result.value
@@ -243,14 +248,12 @@ class IntegrationRun:
                            for v, w in zip(result.channel_values, w_max.per_channel, strict=True)])
         shares = shares / shares.sum()
         aqed = 1.0 / float(self.process.model.param("aEWM1"))
-        surplus = self._refine_events(sampler, w_max, sigma, aqed, gen)
-        self.refine_event_pool = sum(len(b) for bs in surplus.values() for b in bs)
+        pools = self._refine_events(sampler, w_max, sigma, aqed, gen)
+        self.refine_event_pool = sum(len(b) for b in pools.values())
         written = 0
         while written < self.nevents:
             block = min(self.options.events_per_block, self.nevents - written)
-            counts = rng.multinomial(block, shares)
-            batches = [self._channel_events(sampler, c, int(k), w_max.per_channel[c], sigma, aqed, gen, surplus)
-                       for c, k in enumerate(counts) if k > 0]
+            batches = self._block_events(sampler, rng.multinomial(block, shares), w_max, sigma, aqed, gen, pools)
             writer.write_interleaved(*shuffled_order(batches, gen))
             written += block
             if progress:
@@ -258,12 +261,12 @@ class IntegrationRun:
         return written
 
     def _refine_events(self, sampler: Sampler, w_max: ChannelMaxWeights, sigma: float, aqed: float,
-                       gen: torch.Generator) -> dict[int, list[EventBatch]]:
-        """Events from the refine's kept candidates (events/candidates.py), per channel."""
-        out: dict[int, list[EventBatch]] = {}
+                       gen: torch.Generator) -> dict[int, EventBatch]:
+        """Events from the refine's kept candidates (events/candidates.py), pooled per subprocess."""
+        pools: dict[int, EventBatch] = {}
         candidates = self.candidates
         if candidates is None:
-            return out
+            return pools
         for c, m in enumerate(w_max.per_channel):
             kept = candidates.events(c, m, gen)
             if kept is None:
@@ -271,34 +274,55 @@ class IntegrationRun:
             r, rel = kept
             point = sampler.point_at(c, r)
             idx = torch.arange(r.shape[0], device=point.momenta.device)
-            out[c] = [self._event_batch(c, point, idx, rel * m.unit_weight(sigma), aqed, gen)]
+            channel = torch.full((r.shape[0],), c, dtype=torch.int64, device=point.momenta.device)
+            self._pool(pools, self._event_batch(channel, point, idx, rel * m.unit_weight(sigma), aqed, gen))
         self.candidates = None  # used once
-        return out
+        return pools
 
-    def _channel_events(self, sampler: Sampler, c: int, k: int, w_max: MaxWeight, sigma: float, aqed: float,
-                        gen: torch.Generator, surplus: dict[int, list[EventBatch]]) -> EventBatch:
-        """k unweighted events of channel c (from its surplus first, then fresh points)."""
-        have = surplus.pop(c, [])
-        n_have = sum(len(b) for b in have)
-        unit = w_max.unit_weight(sigma)
-        while n_have < k:
-            # enough points for the missing events at the channel's acceptance, plus a margin
-            n = int(min(self.options.batch_size, 1.2 * (k - n_have) / max(w_max.acceptance, 1e-6) + 64))
-            point, weights = sampler.weighted_points(c, n)
-            kept = unweight(weights, w_max, gen)
-            if kept.n_kept == 0:
-                continue
-            idx = kept.keep.nonzero().squeeze(1)
-            have.append(self._event_batch(c, point, idx, kept.weight[idx] * unit, aqed, gen))
-            n_have += len(idx)
-        events = concat(have) if len(have) > 1 else have[0]
-        if n_have > k:
-            surplus[c] = [take(events, slice(k, None))]
-        return take(events, slice(0, k))
+    def _pool(self, pools: dict[int, EventBatch], events: EventBatch) -> None:
+        key = int(events.process_id)
+        pools[key] = concat([pools[key], events]) if key in pools else events
 
-    def _event_batch(self, c: int, point, idx: torch.Tensor, weight: torch.Tensor, aqed: float,
+    def _block_events(self, sampler: Sampler, counts: np.ndarray, w_max: ChannelMaxWeights, sigma: float,
+                      aqed: float, gen: torch.Generator, pools: dict[int, EventBatch]) -> list[EventBatch]:
+        """counts[c] unweighted events of every channel c: from the pools first, then fresh points."""
+        device = self.device
+        n_channels = len(counts)
+        maxima = w_max.per_channel
+        acceptance = np.array([m.acceptance if m is not None else 1.0 for m in maxima])
+        w_max_of = torch.tensor([m.value if m is not None else math.inf for m in maxima], dtype=torch.float64,
+                                device=device)
+        unit_of = torch.tensor([m.unit_weight(sigma) if m is not None else 0.0 for m in maxima],
+                               dtype=torch.float64, device=device)
+        need = counts.astype(np.int64)
+        out: list[EventBatch] = []
+        while True:
+            for key in list(pools):
+                pool = pools.pop(key)
+                channel = torch.as_tensor(pool.resonance_set, device=device)
+                chosen = _first_of_each(channel, torch.from_numpy(need).to(device), n_channels)
+                taken = torch.bincount(channel[chosen], minlength=n_channels).cpu().numpy()
+                if taken.any():
+                    out.append(take(pool, chosen.nonzero().squeeze(1)))
+                    need -= taken
+                rest = (~chosen).nonzero().squeeze(1)
+                if rest.numel():
+                    pools[key] = take(pool, rest)
+            if not need.any():
+                return out
+            # enough points for the missing events at each channel's acceptance, plus a margin
+            draw = np.where(need > 0, np.ceil(1.2 * need / np.maximum(acceptance, 1e-6)) + 64, 0).astype(np.int64)
+            for channel, point, weights in sampler.weighted_batches(draw):
+                keep, rel = hit_or_miss(weights, w_max_of[channel], gen)
+                idx = keep.nonzero().squeeze(1)
+                if idx.numel():
+                    self._pool(pools, self._event_batch(channel, point, idx, rel[idx] * unit_of[channel[idx]],
+                                                        aqed, gen))
+
+    def _event_batch(self, channel: torch.Tensor, point, idx: torch.Tensor, weight: torch.Tensor, aqed: float,
                      gen: torch.Generator) -> EventBatch:
-        entry = self.entries[c]
+        """Events of the points idx of one subprocess's batch (channel [B]: each point's channel)."""
+        entry = self.entries[int(channel[0])]
         sub = entry.subprocess
         integrand = entry.integrand
         momenta = point.momenta[idx]
@@ -321,7 +345,7 @@ class IntegrationRun:
         helicity = torch.where(mirrored[:, None], helicity[:, swap], helicity)
         return EventBatch(momenta=momenta, pdg=pdg, colour=colour, weight=weight, scale=point.mu_f1[idx],
                           aqcd=alpha_s, aqed=aqed, process_id=sub.index + 1, helicity=helicity,
-                          resonance_set=c)
+                          resonance_set=channel[idx])
 
     # --- the whole run ---------------------------------------------------------------
 
@@ -463,6 +487,16 @@ class IntegrationRun:
 # Run-card entries that do not change the physics a sampler was trained for.
 _NOT_PHYSICS = {"nevents", "iseed", "run_tag", "madnis_steps", "madnis_enable", "use_syst", "event_norm",
                 "nb_core", "floating_type"}
+
+
+def _first_of_each(channel: torch.Tensor, need: torch.Tensor, n_channels: int) -> torch.Tensor:
+    """Mask of the first need[c] entries of each channel c in `channel` (in order), on its device."""
+    order = torch.sort(channel, stable=True).indices
+    sorted_channel = channel[order]
+    first = torch.searchsorted(sorted_channel, torch.arange(n_channels, device=channel.device))
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(channel.numel(), device=channel.device) - first[sorted_channel]
+    return rank < need[channel]
 
 
 def changed_cards(old: dict[str, str], new: dict[str, str]) -> str:

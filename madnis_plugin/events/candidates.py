@@ -65,16 +65,19 @@ class EventCandidates:
             self.threshold[c] = THRESHOLD_FRACTION * w_max.value
             self.need[c] = MARGIN * self.nevents * max(s.mean, 0.0) / sigma + 50
 
-    def offer(self, c: int, r: torch.Tensor, w: torch.Tensor) -> None:
+    def offer(self, c: int, r: torch.Tensor, w: torch.Tensor, w_host: torch.Tensor | None = None) -> None:
+        """Points r of channel c with weights w (w_host: w on the CPU; the choice is made there, so
+        a GPU batch costs no host sync here)."""
         t = self.threshold[c]
         if t is None or self.expected[c] >= self.need[c]:
             return
-        u = torch.rand(w.shape[0], dtype=w.dtype, device=w.device, generator=self._generator(w.device))
+        w = (w if w_host is None else w_host).detach().to("cpu", torch.float64)
+        u = torch.rand(w.shape[0], dtype=w.dtype, generator=self._generator(torch.device("cpu")))
         keep = u * t < w.abs()
         if not bool(keep.any()):
             return
         stored = torch.where(w[keep].abs() > t, w[keep], torch.full_like(w[keep], t) * torch.sign(w[keep]))
-        self.r[c].append(r[keep].detach())
+        self.r[c].append(r[keep.nonzero().squeeze(1).to(r.device)].detach())
         self.w[c].append(stored.detach())
         self.t[c].append(t)
         # a provisional w_max of t / THRESHOLD_FRACTION: the events these candidates will give

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["ChannelMaxWeights", "MaxWeight", "Unweighted", "acceptance", "efficiency", "unweight"]
+__all__ = ["ChannelMaxWeights", "MaxWeight", "Unweighted", "acceptance", "efficiency", "hit_or_miss", "unweight"]
 
 
 def _abs_weights(weights: torch.Tensor) -> torch.Tensor:
@@ -191,6 +191,17 @@ class Unweighted:
         return self.overweight_excess / self.abs_sum if self.abs_sum > 0 else 0.0
 
 
+def hit_or_miss(weights: torch.Tensor, w_max: float | torch.Tensor, generator: torch.Generator
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(keep [B], relative weight [B]) of hit-or-miss against w_max (a number, or one per point:
+    each point's channel's), with no host sync: what :func:`unweight` does, without its figures."""
+    a = weights.abs()
+    u = torch.rand(a.shape, generator=generator, device=a.device, dtype=a.dtype)
+    keep = a > u * w_max  # zero weights are never kept
+    rel = torch.where(keep, torch.sign(weights) * (a / w_max).clamp_min(1.0), torch.zeros_like(a))
+    return keep, rel
+
+
 def unweight(weights: torch.Tensor, w_max: float | MaxWeight, generator: torch.Generator) -> Unweighted:
     """Hit-or-miss: keep event i when ``|w_i| > u_i · w_max``, u_i uniform in [0, 1).
 
@@ -202,9 +213,7 @@ def unweight(weights: torch.Tensor, w_max: float | MaxWeight, generator: torch.G
     if not wm > 0:
         raise ValueError(f"w_max must be positive, got {wm}")
     a = _abs_weights(weights)
-    u = torch.rand(a.shape, generator=generator, device=a.device, dtype=a.dtype)
-    keep = a > u * wm  # zero weights are never kept
-    rel = torch.where(keep, torch.sign(weights) * (a / wm).clamp_min(1.0), torch.zeros_like(a))
+    keep, rel = hit_or_miss(weights, wm, generator)
     over = a > wm
     return Unweighted(
         keep=keep,

@@ -49,7 +49,7 @@ from madnis_plugin.nis.flow import ChannelFlow
 from madnis_plugin.nis.losses import ChannelMoments, multichannel_loss
 from madnis_plugin.nis.vegas_layer import VegasGridLayer
 from madnis_plugin.sampling.estimate import IntegrationResult
-from madnis_plugin.sampling.refine import RefineSettings, allocate, refine
+from madnis_plugin.sampling.refine import RefineSettings, allocate, per_channel, refine
 from madnis_plugin.sampling.vegas_multichannel import Estimate, MultiChannelVegas
 
 STATE_VERSION = 1
@@ -370,7 +370,8 @@ class MadnisIntegrator:
                                   max_calls_per_iteration=calls_per_iteration, min_iterations=min_iterations,
                                   max_calls=iterations * calls_per_iteration, keep_largest=0)
         with torch.no_grad():
-            result, _ = refine(self._points_and_weights, self.spread, settings, self.active, progress)
+            result, _ = refine(per_channel(self._points_and_weights, settings.batch_size), self.spread, settings,
+                               self.active, progress)
         return result
 
     # --- checkpoints ------------------------------------------------------------------

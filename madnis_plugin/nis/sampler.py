@@ -24,8 +24,8 @@ from madnis_plugin.nis.config import MadnisConfig
 from madnis_plugin.nis.features import physics_features
 from madnis_plugin.nis.integrator import MadnisIntegrator, NisChannel
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
-from madnis_plugin.sampling.protocol import Progress
-from madnis_plugin.sampling.refine import PointCollector, RefineSettings, refine, refine_progress
+from madnis_plugin.sampling.protocol import Progress, one_channel_batches
+from madnis_plugin.sampling.refine import PointCollector, RefineSettings, per_channel, refine, refine_progress
 
 
 def nis_channels(entries: list, s_collider: float) -> list[NisChannel]:
@@ -46,8 +46,9 @@ class MadnisSampler:
     name = "madnis"
 
     def __init__(self, entries: list, s_collider: float, config: MadnisConfig, *,
-                 device: torch.device | str = "cpu", seed: int = 1):
+                 device: torch.device | str = "cpu", seed: int = 1, batch_size: int = 50_000):
         self.integrator = MadnisIntegrator(nis_channels(entries, s_collider), config, device=device, seed=seed)
+        self.batch_size = batch_size  # most points drawn at once for events
 
     @property
     def active(self) -> np.ndarray:
@@ -97,6 +98,9 @@ class MadnisSampler:
     def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]:
         return self.integrator.weighted_points(c, n)
 
+    def weighted_batches(self, counts: np.ndarray):
+        return one_channel_batches(self.weighted_points, counts, self.batch_size)
+
     def point_at(self, c: int, r: torch.Tensor) -> Any:
         with torch.no_grad():
             return self.integrator.channels[c].integrand.evaluate(r)
@@ -106,7 +110,8 @@ class MadnisSampler:
         step = refine_progress(progress)
         nis = self.integrator
         with torch.no_grad():
-            result, stats = refine(self.weights, nis.spread, settings, nis.active, step, collector)
+            result, stats = refine(per_channel(self.weights, settings.batch_size), nis.spread, settings, nis.active,
+                                   step, collector)
         nis.means = np.abs(np.array(result.channel_values))
         return result, stats
 

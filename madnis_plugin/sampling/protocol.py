@@ -8,9 +8,11 @@ VEGAS (sampling/vegas_sampler.py) and MadNIS (nis/sampler.py) both implement it:
 - ``refine(settings, progress, collector)``: σ from the frozen sampler to the target
   accuracy (sampling/refine.py), with the per-channel statistics (weights for w_max);
   the collector sees every refine point (the driver keeps event candidates with it).
-- ``weighted_points(c, n)``: n points of channel c and weights w, mean(w) → σ_c: what
-  the unweighting draws events from; ``point_at(c, r)``: the point of channel c at the
-  unit-cube point r (what a kept refine point becomes an event from).
+- ``weighted_batches(counts)``: counts[c] points of every channel c, in batches whose points
+  belong to one subprocess: (channel [B], point, w), mean(w of channel c) → σ_c: what the
+  unweighting draws events from (one_channel_batches() makes it from ``weighted_points(c, n)``,
+  n points of one channel); ``point_at(c, r)``: the point of channel c at the unit-cube point r
+  (what a kept refine point becomes an event from).
 - ``active``: the channels still sampled (MadNIS may drop some; σ stays unbiased).
 - ``state_dict()`` / ``load_state_dict()``: everything needed to continue or to
   generate more events later.
@@ -20,7 +22,7 @@ Progress callbacks take (stage, done, total, text), so one bar per stage can sho
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import numpy as np
@@ -46,8 +48,19 @@ class Sampler(Protocol):
 
     def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]: ...
 
+    def weighted_batches(self, counts: np.ndarray) -> Iterator[tuple[torch.Tensor, Any, torch.Tensor]]: ...
+
     def point_at(self, c: int, r: torch.Tensor) -> Any: ...
 
     def state_dict(self) -> dict: ...
 
     def load_state_dict(self, state: dict) -> None: ...
+
+
+def one_channel_batches(weighted_points: Callable[[int, int], tuple[Any, torch.Tensor]], counts: np.ndarray,
+                        batch_size: int) -> Iterator[tuple[torch.Tensor, Any, torch.Tensor]]:
+    """``weighted_batches`` of a sampler that draws one channel at a time (``weighted_points``)."""
+    for c in np.flatnonzero(counts):
+        for start in range(0, int(counts[c]), batch_size):
+            point, w = weighted_points(int(c), min(batch_size, int(counts[c]) - start))
+            yield torch.full(w.shape, int(c), dtype=torch.int64, device=w.device), point, w

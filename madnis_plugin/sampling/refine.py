@@ -18,7 +18,7 @@ This module does not know what a channel is; it counts calls and sums weights.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,13 +27,31 @@ import torch
 
 from madnis_plugin.sampling.estimate import KEEP_LARGEST, ChannelStats, IntegrationResult, summarize
 
-__all__ = ["PointCollector", "RefineSettings", "allocate", "refine", "refine_progress"]
+__all__ = ["ChannelSlices", "PointCollector", "RefineSettings", "allocate", "per_channel", "refine", "refine_progress"]
+
+
+# What a sampler gives for a batch of calls: (channel, r, w on the device, w on the host) per
+# channel; the host copy is made once per batch (one sync, whatever the number of channels).
+ChannelSlices = Iterable[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]]
+
+
+def per_channel(weights: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]], batch_size: int
+                ) -> Callable[[np.ndarray], ChannelSlices]:
+    """A batched `sample(counts)` from a sampler that draws one channel at a time, ``weights(c, n)``."""
+
+    def sample(counts: np.ndarray) -> ChannelSlices:
+        for c in np.flatnonzero(counts):
+            for n in _chunks(int(counts[c]), batch_size):
+                r, w = weights(int(c), n)
+                yield int(c), r, w, w.detach().to("cpu", torch.float64)
+
+    return sample
 
 
 class PointCollector(Protocol):
     """Sees every refine point (e.g. to keep event candidates, events/candidates.py)."""
 
-    def offer(self, c: int, r: torch.Tensor, w: torch.Tensor) -> None: ...
+    def offer(self, c: int, r: torch.Tensor, w: torch.Tensor, w_host: torch.Tensor) -> None: ...
 
     def iteration_done(self, stats: list[ChannelStats]) -> None: ...
 
@@ -94,14 +112,16 @@ def _calls_needed(stats: list[ChannelStats], spread: np.ndarray, eps: float) -> 
     return (float(np.sum(spread)) / (eps * sigma)) ** 2
 
 
-def refine(weights: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]], spread: np.ndarray,
+def refine(sample: Callable[[np.ndarray], ChannelSlices], spread: np.ndarray,
            settings: RefineSettings, active: np.ndarray | None = None,
            progress: Callable[[int, IntegrationResult], None] | None = None,
            collector: PointCollector | None = None) -> tuple[IntegrationResult, list[ChannelStats]]:
     """Frozen-sampler iterations to the target accuracy; returns the result and the channel stats.
 
-    `weights(c, n)` → (r [n, dim], w [n]) of n fresh points of channel c; `spread`: the
-    survey's estimate of each channel's weight spread, for the first allocation."""
+    `sample(counts)` → fresh points of every channel c, counts[c] of them, as channel slices
+    (c, r [n, dim], w [n], w on the host), in batches of at most settings.batch_size points
+    (per_channel() makes one from a one-channel-at-a-time sampler); `spread`: the survey's
+    estimate of each channel's weight spread, for the first allocation."""
     n = len(spread)
     active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     stats = [ChannelStats(settings.keep_largest) for _ in range(n)]
@@ -119,17 +139,14 @@ def refine(weights: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]], spr
         if size <= 0:
             break
         counts = allocate(size, spread, active, settings.min_fraction)
-        value, var = 0.0, 0.0
-        for c in np.flatnonzero(counts):
-            this = ChannelStats(0)  # this iteration's calls of channel c, for χ²
-            for size_c in _chunks(int(counts[c]), settings.batch_size):
-                r, w = weights(int(c), size_c)
-                stats[c].add(w)
-                this.add(w)
-                if collector is not None:
-                    collector.offer(int(c), r, w)
-            value += this.mean
-            var += this.error**2
+        this = [ChannelStats(0) for _ in range(n)]  # this iteration's calls alone, for χ²
+        for c, r, w, w_host in sample(counts):
+            stats[c].add(w_host)
+            this[c].add(w_host)
+            if collector is not None:
+                collector.offer(c, r, w, w_host)
+        value = sum(s.mean for s in this)
+        var = sum(s.error**2 for s in this)
         iterations.append((value, math.sqrt(var), int(counts.sum())))
         spread = np.array([s.spread if s.n > 1 else spread[c] for c, s in enumerate(stats)])
         k += 1

@@ -24,7 +24,7 @@ batch. This module is not the MadNIS trainer and knows nothing of physics.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,7 +33,7 @@ import torch
 import vegas
 
 from madnis_plugin.sampling.estimate import ChannelStats, IntegrationResult
-from madnis_plugin.sampling.refine import PointCollector, RefineSettings, allocate, refine
+from madnis_plugin.sampling.refine import ChannelSlices, PointCollector, RefineSettings, allocate, refine
 
 
 class ChannelIntegrand(Protocol):
@@ -42,6 +42,26 @@ class ChannelIntegrand(Protocol):
     dim: int
 
     def __call__(self, r: torch.Tensor) -> torch.Tensor: ...
+
+
+@dataclass
+class Batch:
+    """Points of one or more channels evaluated in one call, channel by channel in `pieces` order."""
+
+    pieces: list[tuple[int, int]]  # (channel, points) in order
+    y: list[np.ndarray]  # each piece's uniform numbers (CPU), for the grid's training data
+    r: torch.Tensor  # [B, dim] on the device
+    w: torch.Tensor  # [B] on the device
+    w_host: torch.Tensor  # [B] float64 on the CPU (one copy per batch)
+    point: Any = None  # the integrand's point (ChannelPoint) when asked for
+
+    def slices(self) -> Iterator[tuple[tuple[int, int], np.ndarray, torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Per piece: ((channel, n), y, r, w, w on the host), views of the batch."""
+        start = 0
+        for piece, y in zip(self.pieces, self.y, strict=True):
+            stop = start + piece[1]
+            yield piece, y, self.r[start:stop], self.w[start:stop], self.w_host[start:stop]
+            start = stop
 
 
 @dataclass
@@ -76,6 +96,7 @@ class MultiChannelVegas:
         min_fraction: float = 0.02,
         device: torch.device | str = "cpu",
         seed: int = 0,
+        batch_size: int = 100_000,
     ):
         if not channels:
             raise ValueError("MultiChannelVegas needs at least one channel")
@@ -87,15 +108,26 @@ class MultiChannelVegas:
         self.maps = [vegas.AdaptiveMap([[0.0, 1.0]] * ch.dim, ninc=ninc) for ch in self.channels]
         self.spread = np.ones(len(self.channels))  # std of w per channel, drives the allocation
         self.means = np.ones(len(self.channels))  # ⟨w⟩ per channel, drives event generation
+        self.batch_size = batch_size
+        # Channels of one ChannelGroup (integrand/channel.py: same subprocess) are evaluated
+        # together; any other integrand alone.
+        by_group: dict[int, tuple[Any, list[int]]] = {}
+        for c, ch in enumerate(self.channels):
+            group = getattr(ch, "group", None)
+            by_group.setdefault(id(group) if group is not None else -1 - c, (group, []))[1].append(c)
+        self.groups = list(by_group.values())
 
     # --- sampling ---------------------------------------------------------------------
 
-    def draw(self, c: int, n: int) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
-        """(y, r, J) for n points of channel c: y uniform (CPU), r = map(y) and J on the device."""
+    def draw(self, c: int, n: int, on_device: bool = True) -> tuple[np.ndarray, Any, Any]:
+        """(y, r, J) for n points of channel c: y uniform (CPU), r = map(y) and J on the device
+        (numpy arrays on the CPU with on_device=False)."""
         y = torch.rand(n, self.channels[c].dim, dtype=torch.float64, generator=self.generator).numpy()
         x = np.empty_like(y)
         jac = np.empty(n)
         self.maps[c].map(y, x, jac)
+        if not on_device:
+            return y, x, jac
         return y, torch.from_numpy(x).to(self.device), torch.from_numpy(jac).to(self.device)
 
     def evaluate(self, c: int, n: int) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
@@ -106,22 +138,62 @@ class MultiChannelVegas:
             raise FloatingPointError(f"channel {c}: the integrand returned NaN or infinite weights")
         return y, r, w
 
+    def batches(self, counts: np.ndarray, points: bool = False) -> Iterator[Batch]:
+        """counts[c] fresh points of every channel c, evaluated a ChannelGroup at a time in
+        batches of at most batch_size points (a channel's points may span batches)."""
+        for group, members in self.groups:
+            pieces: list[tuple[int, int]] = []
+            filled = 0
+            for c in members:
+                left = int(counts[c])
+                while left > 0:
+                    take = min(left, self.batch_size - filled)
+                    pieces.append((c, take))
+                    filled += take
+                    left -= take
+                    if filled == self.batch_size:
+                        yield self._batch(group, pieces, points)
+                        pieces, filled = [], 0
+            if pieces:
+                yield self._batch(group, pieces, points)
+
+    def _batch(self, group, pieces: list[tuple[int, int]], points: bool) -> Batch:
+        drawn = [self.draw(c, n, on_device=False) for c, n in pieces]
+        r = torch.from_numpy(np.concatenate([x for _, x, _ in drawn])).to(self.device)
+        jac = torch.from_numpy(np.concatenate([j for _, _, j in drawn])).to(self.device)
+        if group is None:  # an integrand of its own
+            (c, _), = pieces
+            point = self.channels[c].evaluate(r) if points else None
+            w = (point.weight if points else self.channels[c](r)) * jac
+        else:
+            local = torch.tensor([self.channels[c].index for c, _ in pieces], dtype=torch.int64)
+            channel = torch.repeat_interleave(local, torch.tensor([n for _, n in pieces])).to(self.device)
+            point = group.evaluate(channel, r)
+            w = point.weight * jac
+        if not bool(torch.all(torch.isfinite(w))):
+            bad = ", ".join(str(c) for c, _ in pieces)
+            raise FloatingPointError(f"channels {bad}: the integrand returned NaN or infinite weights")
+        return Batch(pieces, [y for y, _, _ in drawn], r, w, w.detach().to("cpu", torch.float64),
+                     point if points else None)
+
     # --- survey: adapting iterations ---------------------------------------------------
 
     def iterate(self, n_calls: int, adapt: bool = True, min_calls: int = 2) -> Estimate:
         """One iteration of n_calls (each channel at least min_calls), adapting the grids."""
-        values, errors = [], []
         counts = allocate(n_calls, self.spread, None, self.min_fraction, min_calls)
-        for c, n in enumerate(counts):
-            y, _, w = self.evaluate(c, int(n))
-            w_np = w.detach().cpu().numpy()
-            mean, var = float(w_np.mean()), float(w_np.var(ddof=1))
-            values.append(mean)
-            errors.append(math.sqrt(var / n))
-            self.spread[c] = math.sqrt(var)
-            self.means[c] = mean
+        stats = [ChannelStats(0) for _ in self.channels]
+        for batch in self.batches(counts):
+            for (c, _), y, _, _, w in batch.slices():
+                stats[c].add(w)
+                if adapt:
+                    w_np = w.numpy()
+                    self.maps[c].add_training_data(y, w_np**2)
+        values = [s.mean for s in stats]
+        errors = [s.error for s in stats]
+        for c, s in enumerate(stats):
+            self.spread[c] = s.spread
+            self.means[c] = s.mean
             if adapt:
-                self.maps[c].add_training_data(y, w_np**2)
                 self.maps[c].adapt(alpha=self.alpha)
         total_err = math.sqrt(sum(e * e for e in errors))
         return Estimate(sum(values), total_err, values, errors, int(counts.sum()))
@@ -154,6 +226,14 @@ class MultiChannelVegas:
         """The integrand's point of channel c at r (momenta, flavours … for events)."""
         return self.channels[c].evaluate(r)
 
+    def weighted_batches(self, counts: np.ndarray) -> Iterator[tuple[torch.Tensor, Any, torch.Tensor]]:
+        """counts[c] points of every channel c, in batches of one ChannelGroup: (channel [B] int64 on
+        the device, the integrand's point, weights w with mean(w of channel c) → σ_c)."""
+        for batch in self.batches(counts, points=True):
+            channel = torch.repeat_interleave(torch.tensor([c for c, _ in batch.pieces]),
+                                              torch.tensor([n for _, n in batch.pieces]))
+            yield channel.to(self.device), batch.point, batch.w
+
     def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]:
         """n points of channel c (the integrand's `evaluate`) and their weights (mean → σ_c)."""
         _, r, jac = self.draw(c, n)
@@ -163,11 +243,18 @@ class MultiChannelVegas:
             raise FloatingPointError(f"channel {c}: the integrand returned NaN or infinite weights")
         return point, w
 
+    def sample(self, counts: np.ndarray) -> ChannelSlices:
+        """Fresh points on the frozen grids, counts[c] of channel c: (c, r, w, w on the host) slices."""
+        for batch in self.batches(counts):
+            for (c, _), _, r, w, w_host in batch.slices():
+                yield c, r, w, w_host
+
     def refine(self, settings: RefineSettings,
                progress: Callable[[int, IntegrationResult], None] | None = None,
                collector: PointCollector | None = None) -> tuple[IntegrationResult, list[ChannelStats]]:
         """σ from frozen grids, calls by variance, to the target accuracy (sampling/refine.py)."""
-        result, stats = refine(self.weights, self.spread, settings, progress=progress, collector=collector)
+        self.batch_size = settings.batch_size
+        result, stats = refine(self.sample, self.spread, settings, progress=progress, collector=collector)
         self.means = np.array(result.channel_values)
         return result, stats
 

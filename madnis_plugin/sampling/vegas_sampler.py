@@ -31,9 +31,9 @@ class VegasSampler:
     name = "vegas"
 
     def __init__(self, channels: Sequence[Any], survey: SurveySettings | None = None, *,
-                 device: torch.device | str = "cpu", seed: int = 1):
+                 device: torch.device | str = "cpu", seed: int = 1, batch_size: int = 100_000):
         self.survey_settings = survey or SurveySettings()
-        self.vegas = MultiChannelVegas(channels, device=device, seed=seed)
+        self.vegas = MultiChannelVegas(channels, device=device, seed=seed, batch_size=batch_size)
 
     @property
     def active(self) -> np.ndarray:
@@ -58,6 +58,9 @@ class VegasSampler:
 
     def weighted_points(self, c: int, n: int) -> tuple[Any, torch.Tensor]:
         return self.vegas.weighted_points(c, n)
+
+    def weighted_batches(self, counts: np.ndarray):
+        return self.vegas.weighted_batches(counts)
 
     def point_at(self, c: int, r: torch.Tensor) -> Any:
         return self.vegas.point_at(c, r)
