@@ -182,6 +182,33 @@ def test_out_of_line_helas_routines_give_the_same_matrix_element(sm):
         assert compile_library(source, "cuda", "80", name="noinline_cuda_check").is_file()
 
 
+@pytest.mark.parametrize("process", ["g g > t t~ g", "e+ e- > w+ w-"])
+def test_helicity_recycling_gives_the_same_outputs(sm, process):
+    # The CPU code stores wavefunctions and open vertices per helicity sub-configuration of
+    # their legs; the per-configuration code (as on CUDA) must give the same numbers.
+    from madnis_plugin.codegen.render import render_source
+    from madnis_plugin.core import _core
+
+    me = MatrixElement.from_process(sm, process)
+    source = render_source(me.program, recycling=False)
+    assert "#define HEL_RECYCLING 1" in me.source and "uint16_t VAR[" not in source
+    lib = _core.MeLibrary(str(compile_library(source, "cpu", name="no_recycling_check")))
+    p = reference_points(me, 1000.0, 37)
+    coup, prm, _ = me._device_inputs(torch.device("cpu"))
+    hel = torch.arange(len(me.program.helicities), dtype=torch.int32)
+    n = p.shape[0]
+    want = {"me2": torch.empty(n, dtype=torch.float64),
+            "amp2": torch.empty(n, me.n_diagrams, dtype=torch.float64),
+            "hel_me2": torch.empty(n, len(me.program.helicities), dtype=torch.float64),
+            "flow_w": torch.empty(n, me.n_flows, dtype=torch.float64)}
+    lib.evaluate(p, coup, prm, hel, want["me2"], amp2=want["amp2"], hel_me2=want["hel_me2"], flow_w=want["flow_w"])
+    got = me.evaluate(p, diagram_weights=True, per_helicity=True, flow_weights=True)
+    for name, value in (("me2", got.me2), ("amp2", got.diagram_weights), ("hel_me2", got.helicity_me2),
+                        ("flow_w", got.flow_weights)):
+        # configurations that vanish analytically are rounding noise (1e-40 against 1e-2)
+        torch.testing.assert_close(value, want[name], rtol=1e-12, atol=1e-14 * float(want[name].max()))
+
+
 def test_every_p_p_to_e_e_j_j_subprocess_matches_mg5_standalone():
     from madnis_plugin.process.process import Process
 

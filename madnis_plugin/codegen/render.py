@@ -8,13 +8,15 @@ compiled by nvcc it exports ``madnis_me_launch`` (a kernel on the caller's strea
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from fractions import Fraction
 from functools import cache
 
 import jinja2
 
-from madnis_plugin.codegen.program import AmplitudeProgram
+from madnis_plugin.codegen.program import AmplitudeProgram, Call
 from madnis_plugin.colour import GaussQ
 
 __all__ = ["render_source"]
@@ -92,16 +94,129 @@ def _conj(z: GaussQ) -> GaussQ:
     return GaussQ(z.re, -z.im)
 
 
+_WAVEFUNCTION = re.compile(r"([wc])(\d+)")
+
+#: Helicity recycling keeps the stored wavefunctions and open vertices in a per-thread buffer of
+#: at most this many bytes (64-byte vectors); a larger process is computed configuration by
+#: configuration.
+RECYCLING_MAX_BYTES = 64 << 20
+
+_PAIRING = {frozenset({0, 1}): 0, frozenset({2, 3}): 0, frozenset({0, 2}): 1, frozenset({1, 3}): 1,
+            frozenset({0, 3}): 2, frozenset({1, 2}): 2}
+
+
+def _open_vertices(call: Call) -> list[tuple[int, str, str]] | None:
+    """The ways to write amplitude `call` as an open vertex contracted with one of its
+    wavefunctions: (slot of that wavefunction, open-vertex call, contraction routine); None
+    for vertices without open forms."""
+    r, a = call.routine, call.args
+    if r == "ffv_amp":  # (fo, fi, v, cl, cr)
+        fo, fi, v, cl, cr = a
+        return [(2, f"ffv_open_vector({fo}, {fi}, {cl}, {cr})", "contract_vector"),
+                (1, f"ffv_open_row({fo}, {v}, {cl}, {cr})", "contract_spinor"),
+                (0, f"ffv_open_col({fi}, {v}, {cl}, {cr})", "contract_spinor")]
+    if r == "vvv_amp":  # cyclic: the leg after the two others
+        x, y, z, g = a
+        return [(2, f"vvv_open({x}, {y}, {g})", "contract_vector"),
+                (0, f"vvv_open({y}, {z}, {g})", "contract_vector"),
+                (1, f"vvv_open({z}, {x}, {g})", "contract_vector")]
+    if r.startswith("vvvv_amp<"):  # (v0, v1, v2, v3, c01, c02, c03)
+        out = []
+        for free in range(4):
+            o = [s for s in range(4) if s != free]
+            pick = [a[4 + _PAIRING[frozenset(pair)]] for pair in ((o[0], o[1]), (o[0], o[2]), (o[1], o[2]))]
+            mask = sum(1 << k for k, c in enumerate(pick) if c != "cplx(0.0)")
+            out.append((free, f"vvvv_open<{mask}>({a[o[0]]}, {a[o[1]]}, {a[o[2]]}, {', '.join(pick)})",
+                        "contract_vector"))
+        return out
+    return None
+
+
+def _helicity_recycling(program: AmplitudeProgram) -> dict | None:
+    """Wavefunctions and open vertices stored per helicity sub-configuration of their legs (CPU).
+
+    A wavefunction (external or current) depends only on the helicities of the external legs
+    in its sub-tree: g g > t t~ g g's 48 currents take 324 distinct values over the 64
+    helicity configurations, not 3,072. An amplitude is written as an open vertex (the
+    vertex with one leg open, no propagator) contracted with the wavefunction of that leg,
+    the one with the most helicity sub-configurations: the open vertex depends on the other
+    legs only (g g > t t~ g g g: 241,920 amplitude evaluations per block of events become
+    9,600 open vertices and as many contractions as amplitudes, 4 complex products each).
+
+    Node n (external legs, currents, then open vertices) gets one slot per distinct helicity
+    tuple of its legs, and ``table[h][n]`` is the slot it uses in configuration h; the
+    generated code computes a slot the first time a summed configuration needs it.
+    Returns the slot table, the slot counts and, per amplitude, (open node, contraction,
+    wavefunction) or None (computed as it is); or None where the slots would not fit
+    `RECYCLING_MAX_BYTES`."""
+    n_ext = program.n_external
+    nh = [len(leg.helicities) for leg in program.legs]
+
+    def node(arg: str) -> int | None:
+        m = _WAVEFUNCTION.fullmatch(arg)
+        return None if m is None else int(m[2]) if m[1] == "w" else n_ext + int(m[2])
+
+    def legs_of(args) -> frozenset[int]:
+        return frozenset().union(*(legs[n] for n in map(node, args) if n is not None))
+
+    def n_variants(sub: frozenset[int]) -> int:
+        return math.prod(nh[i] for i in sub)
+
+    legs: list[frozenset[int]] = [frozenset({i}) for i in range(n_ext)]
+    for call in program.currents:
+        legs.append(legs_of(call.args))
+    # Each amplitude's open leg: the wavefunction with the most sub-configurations; among
+    # equals, the open vertex that most amplitudes can share.
+    options = []
+    for call in program.amplitudes:
+        forms = _open_vertices(call)
+        if forms is None:
+            options.append([])
+            continue
+        best = max(n_variants(legs[node(call.args[k])]) for k, _, _ in forms)
+        options.append([f for f in forms if n_variants(legs[node(call.args[f[0]])]) == best])
+    popularity = Counter(f[1] for forms in options for f in forms)
+    open_index: dict[str, int] = {}
+    opens: list[str] = []
+    contractions: list[tuple[int, str, str] | None] = []
+    for call, forms in zip(program.amplitudes, options):
+        if not forms:
+            contractions.append(None)
+            continue
+        k, open_call, contract = max(forms, key=lambda f: popularity[f[1]])
+        if open_call not in open_index:
+            open_index[open_call] = len(opens)
+            opens.append(open_call)
+            legs.append(legs_of(a for j, a in enumerate(call.args) if j != k))
+        contractions.append((open_index[open_call], contract, call.args[k]))
+    n_wf = n_ext + len(program.currents)
+    table = [[0] * len(legs) for _ in program.helicities]
+    counts = [0, 0]  # wavefunction slots, open-vertex slots
+    for n, sub in enumerate(legs):
+        kind = int(n >= n_wf)
+        variants: dict[tuple, int] = {}
+        for h, hel in enumerate(program.helicities):
+            key = tuple(hel[i] for i in sorted(sub))
+            table[h][n] = counts[kind] + variants.setdefault(key, len(variants))
+        counts[kind] += len(variants)
+    wf_bytes, open_bytes = 12 * 64, 8 * 64  # 4 complex components (+ 4 momentum components)
+    if max(counts) >= 1 << 16 or counts[0] * wf_bytes + counts[1] * open_bytes > RECYCLING_MAX_BYTES:
+        return None
+    return {"table": table, "n_slots": counts[0], "n_open": counts[1], "opens": opens,
+            "open_node0": n_wf, "contractions": contractions}
+
+
 #: Above this many routine calls per helicity the routines are compiled out of line
 #: (MADNIS_HELAS_NOINLINE): compile time then grows linearly with the process.
 NOINLINE_CALLS = 400
 
 
-def render_source(program: AmplitudeProgram, noinline: bool | None = None) -> str:
+def render_source(program: AmplitudeProgram, noinline: bool | None = None, recycling: bool = True) -> str:
     """The C++ source of one matrix element (a pure function of the program).
 
     `noinline`: call the helicity-amplitude routines instead of inlining them (default:
-    for programs with more than `NOINLINE_CALLS` calls per helicity).
+    for programs with more than `NOINLINE_CALLS` calls per helicity). `recycling`: helicity
+    recycling on the CPU (see `_helicity_recycling`; the CUDA code never recycles).
     """
     if noinline is None:
         noinline = len(program.external) + len(program.currents) + len(program.amplitudes) > NOINLINE_CALLS
@@ -128,4 +243,5 @@ def render_source(program: AmplitudeProgram, noinline: bool | None = None) -> st
         leading=[int(x) for x in basis.leading],
         cuda_threads=CUDA_THREADS,
         noinline=noinline,
+        rec=_helicity_recycling(program) if recycling else None,
     )

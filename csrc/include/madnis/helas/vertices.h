@@ -85,6 +85,23 @@ MADNIS_HD void sum_momenta(Wf& out, const Wf& a, const Wf& b, const Wf& c) {
     for (int mu = 0; mu < 4; ++mu) out.p[mu] = a.p[mu] + b.p[mu] + c.p[mu];
 }
 
+// An open vertex: a vertex with one leg left open and no propagator (an amputated current).
+// Contracted with the wavefunction of the open leg it gives the vertex's amplitude; helicity
+// recycling (the generated CPU code) computes it once per helicity sub-configuration of its
+// legs, so that each configuration's amplitude is one contraction.
+struct OpenLeg {
+    cplx w[4];
+};
+
+// The amplitude of an open vector leg: O_mu V^mu.
+MADNIS_HD_ALWAYS_INLINE cplx contract_vector(const OpenLeg& o, const Wf& v) {
+    return v.w[0] * o.w[0] - v.w[1] * o.w[1] - v.w[2] * o.w[2] - v.w[3] * o.w[3];
+}
+// The amplitude of an open fermion leg: O f (a row with a column spinor, or the reverse).
+MADNIS_HD_ALWAYS_INLINE cplx contract_spinor(const OpenLeg& o, const Wf& f) {
+    return o.w[0] * f.w[0] + o.w[1] * f.w[1] + o.w[2] * f.w[2] + o.w[3] * f.w[3];
+}
+
 // 1 / (p² - m² + i m Γ)
 MADNIS_HD cplx inv_denominator(const real* p, double m, double w) {
     return 1.0 / cplx(mdot(p, p) - m * m, m * w);
@@ -155,29 +172,59 @@ MADNIS_HELAS_FN cplx ffv_amp(const Wf& fo, const Wf& fi, const Wf& v, const cplx
 }
 
 // The vector current fo gamma^mu (cl P_L + cr P_R) fi, propagated with mass m, width w.
+MADNIS_HELAS_FN OpenLeg ffv_open_vector(const Wf& fo, const Wf& fi, const cplx& cl, const cplx& cr) {
+    OpenLeg o;
+    for (int mu = 0; mu < 4; ++mu) o.w[mu] = cplx(0.0);
+    sandwich(fo.w + 2, fi.w, true, 1.0, cl, o.w);
+    sandwich(fo.w, fi.w + 2, false, 1.0, cr, o.w);
+    return o;
+}
+
 MADNIS_HELAS_FN Wf ffv_vector(const Wf& fo, const Wf& fi, const cplx& cl, const cplx& cr, double m, double w) {
     Wf j;
     sum_momenta(j, fo, fi);
-    for (int mu = 0; mu < 4; ++mu) j.w[mu] = cplx(0.0);
-    sandwich(fo.w + 2, fi.w, true, 1.0, cl, j.w);
-    sandwich(fo.w, fi.w + 2, false, 1.0, cr, j.w);
+    const OpenLeg o = ffv_open_vector(fo, fi, cl, cr);
+    for (int mu = 0; mu < 4; ++mu) j.w[mu] = o.w[mu];
     propagate_vector(j, m, w);
     return j;
+}
+
+// gamma^mu V_mu (cl P_L + cr P_R) fi, open on its row-spinor leg (ffv_col without propagator).
+MADNIS_HELAS_FN OpenLeg ffv_open_col(const Wf& fi, const Wf& v, const cplx& cl, const cplx& cr) {
+    OpenLeg o;
+    cplx s[4], sb[4], up[2], lo[2];
+    slash2(v.w, false, s);
+    slash2(v.w, true, sb);
+    mat_col(s, fi.w + 2, up);  // upper: cr S fi_lo
+    mat_col(sb, fi.w, lo);     // lower: cl Sb fi_up
+    o.w[0] = cr * up[0];
+    o.w[1] = cr * up[1];
+    o.w[2] = cl * lo[0];
+    o.w[3] = cl * lo[1];
+    return o;
+}
+
+// fo gamma^mu V_mu (cl P_L + cr P_R), open on its column-spinor leg (ffv_row without propagator).
+MADNIS_HELAS_FN OpenLeg ffv_open_row(const Wf& fo, const Wf& v, const cplx& cl, const cplx& cr) {
+    OpenLeg o;
+    cplx s[4], sb[4], up[2], lo[2];
+    slash2(v.w, false, s);
+    slash2(v.w, true, sb);
+    row_mat(fo.w + 2, sb, up);  // (cl fo_lo Sb, cr fo_up S)
+    row_mat(fo.w, s, lo);
+    o.w[0] = cl * up[0];
+    o.w[1] = cl * up[1];
+    o.w[2] = cr * lo[0];
+    o.w[3] = cr * lo[1];
+    return o;
 }
 
 // The column spinor S(p) gamma^mu V_mu (cl P_L + cr P_R) fi.
 MADNIS_HELAS_FN Wf ffv_col(const Wf& fi, const Wf& v, const cplx& cl, const cplx& cr, double m, double w) {
     Wf f;
     sum_momenta(f, fi, v);
-    cplx s[4], sb[4], up[2], lo[2];
-    slash2(v.w, false, s);
-    slash2(v.w, true, sb);
-    mat_col(s, fi.w + 2, up);  // upper: cr S fi_lo
-    mat_col(sb, fi.w, lo);     // lower: cl Sb fi_up
-    f.w[0] = cr * up[0];
-    f.w[1] = cr * up[1];
-    f.w[2] = cl * lo[0];
-    f.w[3] = cl * lo[1];
+    const OpenLeg o = ffv_open_col(fi, v, cl, cr);
+    for (int i = 0; i < 4; ++i) f.w[i] = o.w[i];
     propagate_fermion_col(f, m, w);
     return f;
 }
@@ -186,15 +233,8 @@ MADNIS_HELAS_FN Wf ffv_col(const Wf& fi, const Wf& v, const cplx& cl, const cplx
 MADNIS_HELAS_FN Wf ffv_row(const Wf& fo, const Wf& v, const cplx& cl, const cplx& cr, double m, double w) {
     Wf f;
     sum_momenta(f, fo, v);
-    cplx s[4], sb[4], up[2], lo[2];
-    slash2(v.w, false, s);
-    slash2(v.w, true, sb);
-    row_mat(fo.w + 2, sb, up);  // (cl fo_lo Sb, cr fo_up S)
-    row_mat(fo.w, s, lo);
-    f.w[0] = cl * up[0];
-    f.w[1] = cl * up[1];
-    f.w[2] = cr * lo[0];
-    f.w[3] = cr * lo[1];
+    const OpenLeg o = ffv_open_row(fo, v, cl, cr);
+    for (int i = 0; i < 4; ++i) f.w[i] = o.w[i];
     propagate_fermion_row(f, m, w);
     return f;
 }
@@ -256,19 +296,28 @@ MADNIS_HELAS_FN cplx vvv_amp(const Wf& a, const Wf& b, const Wf& c, const cplx& 
     return g * (cdot(a.w, b.w) * cdot(ab, c.w) + cdot(b.w, c.w) * cdot(bc, a.w) + cdot(c.w, a.w) * cdot(ca, b.w));
 }
 
-MADNIS_HELAS_FN Wf vvv_vector(const Wf& a, const Wf& b, const cplx& g, double m, double w) {
-    Wf j;
-    sum_momenta(j, a, b);
-    const real pc[4] = {-j.p[0], -j.p[1], -j.p[2], -j.p[3]};
+// The VVV vertex open on leg c (after a, b in cyclic order), without propagator; the
+// momentum of c is -(a.p + b.p).
+MADNIS_HELAS_FN OpenLeg vvv_open(const Wf& a, const Wf& b, const cplx& g) {
+    OpenLeg o;
     real bc[4], ca[4];
     for (int mu = 0; mu < 4; ++mu) {
-        bc[mu] = b.p[mu] - pc[mu];
-        ca[mu] = pc[mu] - a.p[mu];
+        const real pc = -(a.p[mu] + b.p[mu]);
+        bc[mu] = b.p[mu] - pc;
+        ca[mu] = pc - a.p[mu];
     }
     const cplx ab_ = cdot(a.w, b.w), bca = cdot(bc, a.w), cab = cdot(ca, b.w);
     for (int mu = 0; mu < 4; ++mu) {
-        j.w[mu] = g * (ab_ * (a.p[mu] - b.p[mu]) + b.w[mu] * bca + a.w[mu] * cab);
+        o.w[mu] = g * (ab_ * (a.p[mu] - b.p[mu]) + b.w[mu] * bca + a.w[mu] * cab);
     }
+    return o;
+}
+
+MADNIS_HELAS_FN Wf vvv_vector(const Wf& a, const Wf& b, const cplx& g, double m, double w) {
+    Wf j;
+    sum_momenta(j, a, b);
+    const OpenLeg o = vvv_open(a, b, g);
+    for (int mu = 0; mu < 4; ++mu) j.w[mu] = o.w[mu];
     propagate_vector(j, m, w);
     return j;
 }
@@ -292,24 +341,33 @@ MADNIS_HD_ALWAYS_INLINE cplx vvvv_amp(const Wf& v0, const Wf& v1, const Wf& v2, 
     return r;
 }
 
+// The VVVV vertex open on its fourth leg, without propagator (vvvv_vector's arguments).
+template <int PAIRINGS = 7>
+MADNIS_HD OpenLeg vvvv_open(const Wf& a, const Wf& b, const Wf& c, const cplx& cab, const cplx& cac, const cplx& cbc) {
+    OpenLeg o;
+    for (int mu = 0; mu < 4; ++mu) o.w[mu] = cplx(0.0);
+    if constexpr ((PAIRINGS & 1) != 0) {
+        const cplx x = cab * cdot(a.w, b.w);
+        for (int mu = 0; mu < 4; ++mu) o.w[mu] += x * c.w[mu];
+    }
+    if constexpr ((PAIRINGS & 2) != 0) {
+        const cplx y = cac * cdot(a.w, c.w);
+        for (int mu = 0; mu < 4; ++mu) o.w[mu] += y * b.w[mu];
+    }
+    if constexpr ((PAIRINGS & 4) != 0) {
+        const cplx z = cbc * cdot(b.w, c.w);
+        for (int mu = 0; mu < 4; ++mu) o.w[mu] += z * a.w[mu];
+    }
+    return o;
+}
+
 template <int PAIRINGS = 7>
 MADNIS_HD Wf vvvv_vector(const Wf& a, const Wf& b, const Wf& c, const cplx& cab, const cplx& cac, const cplx& cbc,
                          double m, double w) {
     Wf j;
     sum_momenta(j, a, b, c);
-    for (int mu = 0; mu < 4; ++mu) j.w[mu] = cplx(0.0);
-    if constexpr ((PAIRINGS & 1) != 0) {
-        const cplx x = cab * cdot(a.w, b.w);
-        for (int mu = 0; mu < 4; ++mu) j.w[mu] += x * c.w[mu];
-    }
-    if constexpr ((PAIRINGS & 2) != 0) {
-        const cplx y = cac * cdot(a.w, c.w);
-        for (int mu = 0; mu < 4; ++mu) j.w[mu] += y * b.w[mu];
-    }
-    if constexpr ((PAIRINGS & 4) != 0) {
-        const cplx z = cbc * cdot(b.w, c.w);
-        for (int mu = 0; mu < 4; ++mu) j.w[mu] += z * a.w[mu];
-    }
+    const OpenLeg o = vvvv_open<PAIRINGS>(a, b, c, cab, cac, cbc);
+    for (int mu = 0; mu < 4; ++mu) j.w[mu] = o.w[mu];
     propagate_vector(j, m, w);
     return j;
 }
